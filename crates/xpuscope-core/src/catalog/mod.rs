@@ -1,0 +1,328 @@
+//! The catalogue: chips and models read from TOML text, validated, and looked up by id.
+//!
+//! The core never touches the file system: callers hand it [`CatalogFile`]s (a name and its text).
+//! The built-in catalogue is compiled in from `catalog/` by the build script ([`builtin_files`]).
+//! Loading reports every problem in every file at once ([`CatalogError`]); later files override
+//! earlier entries with the same id, which is how `--catalog DIR` extends the built-in set.
+
+mod raw;
+mod validate;
+
+pub mod hf;
+
+use std::fmt;
+
+use crate::chip::{Chip, Origin};
+use crate::model::Model;
+
+pub use validate::line_of;
+
+/// One catalogue file's name and text.
+#[derive(Debug, Clone)]
+pub struct CatalogFile {
+    /// Path for messages (relative to the catalogue root for built-in files).
+    pub path: String,
+    /// The TOML text.
+    pub text: String,
+    /// Whether the file is part of the compiled-in catalogue.
+    pub builtin: bool,
+}
+
+/// One problem in a catalogue file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogIssue {
+    /// The file.
+    pub file: String,
+    /// 1-based line, where known.
+    pub line: Option<usize>,
+    /// The entry's id, where known.
+    pub entry: Option<String>,
+    /// The field, dotted (`dense.bf16`), where the problem is in one.
+    pub field: Option<String>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
+impl fmt::Display for CatalogIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+        }
+        f.write_str(": ")?;
+        if let Some(e) = &self.entry {
+            write!(f, "`{e}`: ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, "field `{field}` ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found while loading a catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct CatalogError {
+    /// The problems, in file order.
+    pub issues: Vec<CatalogIssue>,
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.issues.len();
+        writeln!(f, "{n} problem{} in the catalogue:", if n == 1 { "" } else { "s" })?;
+        for (i, issue) in self.issues.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  {issue}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What kind of entry a lookup was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An accelerator.
+    Chip,
+    /// A model.
+    Model,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Chip => "chip",
+            Kind::Model => "model",
+        })
+    }
+}
+
+/// An id that is not in the catalogue, with the closest ids that are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct UnknownId {
+    /// Chip or model.
+    pub kind: Kind,
+    /// What the user asked for.
+    pub id: String,
+    /// The closest ids, best first (at most three).
+    pub suggestions: Vec<String>,
+}
+
+impl fmt::Display for UnknownId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no {} `{}`", self.kind, self.id)?;
+        match self.suggestions.as_slice() {
+            [] => write!(f, "; `xpuscope {}s` lists them", self.kind),
+            [one] => write!(f, "; did you mean `{one}`?"),
+            many => {
+                let list: Vec<String> = many.iter().map(|s| format!("`{s}`")).collect();
+                write!(f, "; did you mean one of {}?", list.join(", "))
+            }
+        }
+    }
+}
+
+/// The closest ids to `wanted`: prefix matches first, then small edit distances.
+pub fn suggest<'a>(wanted: &str, ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let w = wanted.to_ascii_lowercase();
+    let mut scored: Vec<(usize, &str)> = ids
+        .filter_map(|id| {
+            let d = strsim::levenshtein(&w, id);
+            let limit = 2.max(w.len() / 3);
+            if id.starts_with(&w) || w.starts_with(id) && !id.is_empty() {
+                Some((0, id))
+            } else if d <= limit {
+                Some((d, id))
+            } else {
+                None
+            }
+        })
+        .collect();
+    scored.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.len().cmp(&b.1.len())).then(a.1.cmp(b.1)));
+    // Only the closest tier: `h2O` should suggest `h20`, not every two-letter id as well.
+    let best = scored.first().map_or(0, |s| s.0);
+    scored
+        .into_iter()
+        .take_while(|s| s.0 == best)
+        .take(3)
+        .map(|(_, id)| id.to_string())
+        .collect()
+}
+
+/// A validated set of chips and models.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    chips: Vec<Chip>,
+    models: Vec<Model>,
+}
+
+impl Catalog {
+    /// Parses and validates files in order; an entry overrides an earlier one with the same id.
+    /// Every problem in every file is reported together.
+    pub fn from_files(files: &[CatalogFile]) -> Result<Catalog, CatalogError> {
+        let mut issues = Vec::new();
+        let mut cat = Catalog::default();
+        for file in files {
+            let raw: raw::RawFile = match toml::from_str(&file.text) {
+                Ok(r) => r,
+                Err(e) => {
+                    issues.push(toml_issue(&file.path, &file.text, &e));
+                    continue;
+                }
+            };
+            let origin = Origin {
+                file: file.path.clone(),
+                builtin: file.builtin,
+            };
+            let mut ids_here: Vec<(String, Kind)> = Vec::new();
+            for c in &raw.chip {
+                let mut ctx = validate::Ctx {
+                    file: &file.path,
+                    text: &file.text,
+                    entry: None,
+                    entry_line: line_of(&file.text, c.span().start),
+                    issues: &mut issues,
+                };
+                if let Some(chip) = validate::chip(&mut ctx, c.get_ref(), origin.clone()) {
+                    if ids_here.contains(&(chip.id.clone(), Kind::Chip)) {
+                        issues.push(CatalogIssue {
+                            file: file.path.clone(),
+                            line: Some(line_of(&file.text, c.span().start)),
+                            entry: Some(chip.id.clone()),
+                            field: Some("id".into()),
+                            message: "is defined twice in this file".into(),
+                        });
+                        continue;
+                    }
+                    ids_here.push((chip.id.clone(), Kind::Chip));
+                    cat.insert_chip(chip);
+                }
+            }
+            for m in &raw.model {
+                let mut ctx = validate::Ctx {
+                    file: &file.path,
+                    text: &file.text,
+                    entry: None,
+                    entry_line: line_of(&file.text, m.span().start),
+                    issues: &mut issues,
+                };
+                if let Some(model) = validate::model(&mut ctx, m.get_ref(), origin.clone()) {
+                    if ids_here.contains(&(model.id.clone(), Kind::Model)) {
+                        issues.push(CatalogIssue {
+                            file: file.path.clone(),
+                            line: Some(line_of(&file.text, m.span().start)),
+                            entry: Some(model.id.clone()),
+                            field: Some("id".into()),
+                            message: "is defined twice in this file".into(),
+                        });
+                        continue;
+                    }
+                    ids_here.push((model.id.clone(), Kind::Model));
+                    cat.insert_model(model);
+                }
+            }
+        }
+        // Report in reading order: by file as given, then by line.
+        issues.sort_by_key(|i| {
+            let file_pos = files.iter().position(|f| f.path == i.file).unwrap_or(usize::MAX);
+            (file_pos, i.line.unwrap_or(0))
+        });
+        if issues.is_empty() {
+            Ok(cat)
+        } else {
+            Err(CatalogError { issues })
+        }
+    }
+
+    /// The compiled-in catalogue.
+    pub fn builtin() -> Result<Catalog, CatalogError> {
+        Catalog::from_files(&builtin_files())
+    }
+
+    /// Adds or replaces a chip.
+    pub fn insert_chip(&mut self, chip: Chip) {
+        match self.chips.iter_mut().find(|c| c.id == chip.id) {
+            Some(slot) => *slot = chip,
+            None => self.chips.push(chip),
+        }
+    }
+
+    /// Adds or replaces a model.
+    pub fn insert_model(&mut self, model: Model) {
+        match self.models.iter_mut().find(|m| m.id == model.id) {
+            Some(slot) => *slot = model,
+            None => self.models.push(model),
+        }
+    }
+
+    /// All chips, in load order.
+    pub fn chips(&self) -> &[Chip] {
+        &self.chips
+    }
+
+    /// All models, in load order.
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
+    /// A chip by id (case-insensitive), or the closest ids.
+    pub fn chip(&self, id: &str) -> Result<&Chip, UnknownId> {
+        self.chips
+            .iter()
+            .find(|c| c.id.eq_ignore_ascii_case(id))
+            .ok_or_else(|| UnknownId {
+                kind: Kind::Chip,
+                id: id.to_string(),
+                suggestions: suggest(id, self.chips.iter().map(|c| c.id.as_str())),
+            })
+    }
+
+    /// A model by id (case-insensitive), or the closest ids.
+    pub fn model(&self, id: &str) -> Result<&Model, UnknownId> {
+        self.models
+            .iter()
+            .find(|m| m.id.eq_ignore_ascii_case(id))
+            .ok_or_else(|| UnknownId {
+                kind: Kind::Model,
+                id: id.to_string(),
+                suggestions: suggest(id, self.models.iter().map(|m| m.id.as_str())),
+            })
+    }
+}
+
+fn toml_issue(path: &str, text: &str, e: &toml::de::Error) -> CatalogIssue {
+    let line = e.span().map(|s| line_of(text, s.start));
+    // toml's message repeats the location and a source excerpt; keep only the explanation.
+    let message = e.message().trim().to_string();
+    CatalogIssue {
+        file: path.to_string(),
+        line,
+        entry: None,
+        field: None,
+        message: format!("is not valid: {message}"),
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/builtin_catalog.rs"));
+
+/// The compiled-in catalogue files, in a stable order.
+pub fn builtin_files() -> Vec<CatalogFile> {
+    BUILTIN
+        .iter()
+        .map(|(path, text)| CatalogFile {
+            path: format!("catalog/{path}"),
+            text: (*text).to_string(),
+            builtin: true,
+        })
+        .collect()
+}
+
+/// The compiled-in files whose path starts with `prefix` (for example `rules/`).
+pub fn builtin_text(path: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
+}
+
+#[cfg(test)]
+mod tests;

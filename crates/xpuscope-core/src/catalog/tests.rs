@@ -1,0 +1,303 @@
+//! Tests of loading, validation and lookup, driven by small catalogue texts.
+
+use super::*;
+use crate::{Grade, Precision};
+
+fn load(text: &str) -> Result<Catalog, CatalogError> {
+    Catalog::from_files(&[CatalogFile {
+        path: "user/x.toml".into(),
+        text: text.into(),
+        builtin: false,
+    }])
+}
+
+/// Asserts that loading `text` fails with exactly the issues whose rendered forms contain `expect`.
+fn check_err(text: &str, expect: &[&str]) {
+    let err = load(text).expect_err("catalogue should be refused");
+    let got: Vec<String> = err.issues.iter().map(ToString::to_string).collect();
+    assert_eq!(got.len(), expect.len(), "issues: {got:#?}");
+    for (g, e) in got.iter().zip(expect) {
+        assert!(g.contains(e), "issue `{g}` should contain `{e}`");
+    }
+}
+
+const GOOD: &str = r#"
+[[chip]]
+id = "toy"
+name = "Toy"
+vendor = "Acme"
+source = "ds"
+grade = "vendor"
+memory_capacity_gib = 16
+memory_bandwidth_gbs = 1000
+[chip.dense]
+bf16 = 100
+fp8 = { value = 200, grade = "derived", note = "400 sparse, halved" }
+[chip.sources]
+ds = "https://example.com/toy.pdf"
+"#;
+
+#[test]
+fn good_entry_loads_with_provenance() {
+    let cat = load(GOOD).unwrap();
+    let chip = cat.chip("toy").unwrap();
+    let fp8 = chip.peak_sourced(Precision::Fp8).unwrap();
+    assert_eq!(fp8.value.tflops(), 200.0);
+    assert_eq!(fp8.grade, Grade::Derived);
+    assert_eq!(fp8.source.location, "https://example.com/toy.pdf");
+    assert_eq!(chip.peak(Precision::Bf16).unwrap().tflops(), 100.0);
+    assert!((chip.capacity().unwrap().gib() - 16.0).abs() < 1e-9);
+}
+
+#[test]
+fn every_problem_is_reported_with_line_and_field() {
+    let text = r#"
+[[chip]]
+id = "bad"
+name = "Bad"
+vendor = "Acme"
+source = "ds"
+grade = "vendor"
+memory_bandwidth_gbs = -5
+tdp_w = "hot"
+[chip.dense]
+bf16 = { value = 100, grade = "rumour" }
+fp8 = { value = 50, source = "nowhere" }
+[chip.sources]
+ds = "https://example.com"
+"#;
+    check_err(
+        text,
+        &[
+            "user/x.toml:8: `bad`: field `memory_bandwidth_gbs` must be a positive number, got -5",
+            "user/x.toml:9: `bad`: field `tdp_w` must be a number, got a string",
+            "user/x.toml:11: `bad`: field `dense.bf16` unknown grade `rumour`",
+            "user/x.toml:12: `bad`: field `dense.fp8` source `nowhere` is not a key",
+        ],
+    );
+}
+
+#[test]
+fn sparse_looking_figures_are_caught() {
+    let text = GOOD.replace("bf16 = 100", "bf16 = 300");
+    check_err(&text, &["field `dense.fp8` is 200.0 TFLOPS, below dense.bf16 (300.0)"]);
+}
+
+#[test]
+fn derived_values_need_a_note() {
+    let text = GOOD.replace(", note = \"400 sparse, halved\"", "");
+    check_err(&text, &["`dense.fp8` is graded `derived` but has no `note`"]);
+}
+
+#[test]
+fn unknown_fields_and_syntax_errors_name_the_line() {
+    check_err("[[chip]]\nid = \"x\"\nspeed = 3\n", &["user/x.toml:3: is not valid: unknown field `speed`"]);
+    check_err("[[chip]\nid = 1", &["user/x.toml:1: is not valid"]);
+}
+
+#[test]
+fn missing_required_fields_are_listed() {
+    check_err("[[chip]]\nid = \"x\"\n", &["field `name` is required", "field `vendor` is required"]);
+}
+
+#[test]
+fn later_files_override_earlier_ones() {
+    let a = CatalogFile { path: "a.toml".into(), text: GOOD.into(), builtin: true };
+    let b = CatalogFile { path: "b.toml".into(), text: GOOD.replace("bf16 = 100", "bf16 = 150"), builtin: false };
+    let cat = Catalog::from_files(&[a, b]).unwrap();
+    assert_eq!(cat.chips().len(), 1);
+    let chip = cat.chip("toy").unwrap();
+    assert_eq!(chip.peak(Precision::Bf16).unwrap().tflops(), 150.0);
+    assert_eq!(chip.origin.file, "b.toml");
+}
+
+#[test]
+fn unknown_id_suggests_the_closest() {
+    let cat = Catalog::builtin().unwrap();
+    let e = cat.chip("h2O").unwrap_err();
+    assert_eq!(e.to_string(), "no chip `h2O`; did you mean `h20`?");
+    let e = cat.model("lama-3.1-70b").unwrap_err();
+    assert!(e.to_string().contains("`llama-3.1-70b`"), "{e}");
+    assert!(cat.chip("H100-SXM").is_ok(), "lookup ignores case");
+}
+
+#[test]
+fn model_validation_checks_heads() {
+    let text = r#"
+[[model]]
+id = "m"
+source = "x"
+layers = 2
+hidden_size = 64
+heads = 8
+kv_heads = 3
+ffn_size = 128
+vocab_size = 10
+max_context = 16
+"#;
+    check_err(text, &["user/x.toml:8: `m`: field `kv_heads` 3 does not divide heads (8)"]);
+}
+
+mod malformed_input_never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary text is refused or accepted, never a panic.
+        #[test]
+        fn arbitrary_text(text in "\\PC{0,400}") {
+            let _ = load(&text);
+        }
+
+        /// A good file with a random slice cut out, or random bytes spliced in, never panics.
+        #[test]
+        fn mangled_good_file(cut in 0usize..400, len in 0usize..40, insert in "[\\[\\]={}\"a-z0-9.,\n -]{0,12}") {
+            let mut s: String = GOOD.chars().collect();
+            let start = cut.min(s.len());
+            let end = (start + len).min(s.len());
+            if s.is_char_boundary(start) && s.is_char_boundary(end) {
+                s.replace_range(start..end, &insert);
+            }
+            let _ = load(&s);
+        }
+    }
+}
+
+/// Laws every entry of the built-in catalogue obeys.
+mod builtin_laws {
+    use super::*;
+
+    const REQUIRED_CHIPS: &[&str] = &[
+        "h20", "h100-sxm", "h100-pcie", "h800-sxm", "h200-sxm", "a100-sxm-80gb", "a800-sxm", "l20", "l2", "l40s",
+        "rtx-4090", "rtx-4090d", "b200", "gb200", "mi300x", "mi325x", "mi250x", "gaudi2", "gaudi3", "tpu-v5e",
+        "tpu-v5p", "tpu-v6e", "trainium2", "ascend-910b", "ascend-910c", "ascend-310p", "mlu370-x8", "mtt-s4000",
+        "br100", "br104",
+    ];
+    const REQUIRED_MODELS: &[&str] = &[
+        "llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.3-70b",
+        "llama-3.1-405b", "mistral-7b", "mixtral-8x7b", "mixtral-8x22b", "qwen2.5-72b", "qwen3-32b",
+        "qwen3-30b-a3b", "qwen3-235b-a22b", "deepseek-v3", "deepseek-r1", "gpt-j-6b", "gpt-3-175b", "falcon-180b",
+        "gpt-oss-120b",
+    ];
+
+    fn cat() -> Catalog {
+        match Catalog::builtin() {
+            Ok(c) => c,
+            Err(e) => panic!("built-in catalogue does not load:\n{e}"),
+        }
+    }
+
+    #[test]
+    fn required_entries_are_present() {
+        let cat = cat();
+        for id in REQUIRED_CHIPS {
+            assert!(cat.chip(id).is_ok(), "missing chip {id}");
+        }
+        for id in REQUIRED_MODELS {
+            assert!(cat.model(id).is_ok(), "missing model {id}");
+        }
+        assert!(cat.chips().len() >= 30);
+        assert!(cat.models().len() >= 20);
+    }
+
+    #[test]
+    fn every_chip_value_has_a_source() {
+        for c in cat().chips() {
+            let mut n = 0;
+            let mut check = |s: &Source| {
+                n += 1;
+                assert!(!s.location.trim().is_empty(), "{}: empty source", c.id);
+            };
+            for p in Precision::ALL {
+                if let Some(v) = c.peak_sourced(p) {
+                    check(&v.source);
+                }
+            }
+            for s in [&c.memory_capacity, &c.memory_bandwidth].into_iter().flatten() {
+                check(&s.source);
+            }
+            assert!(n > 0, "{} has no sourced numbers", c.id);
+        }
+    }
+
+    #[test]
+    fn chips_have_the_numbers_the_models_need() {
+        for c in cat().chips() {
+            let cap = c.capacity().map(|b| b.gib());
+            let bw = c.bandwidth().map(|b| b.gbs());
+            assert!(cap.is_none_or(|v| (1.0..=1024.0).contains(&v)), "{}: capacity {cap:?} GiB", c.id);
+            assert!(bw.is_none_or(|v| (50.0..=20_000.0).contains(&v)), "{}: bandwidth {bw:?} GB/s", c.id);
+            for p in Precision::ALL {
+                if let Some(f) = c.peak(p) {
+                    assert!(f.tflops() < 25_000.0, "{}: {p} {} TFLOPS is not a single chip", c.id, f.tflops());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dense_figures_are_ordered_by_precision() {
+        for c in cat().chips() {
+            let get = |p| c.peak(p).map(|f: crate::units::FlopsPerSecond| f.tflops());
+            if let (Some(fp8), Some(bf16)) = (get(Precision::Fp8), get(Precision::Bf16)) {
+                assert!(fp8 >= bf16 * 0.999, "{}: fp8 {fp8} < bf16 {bf16}", c.id);
+            }
+            if let (Some(bf16), Some(tf32)) = (get(Precision::Bf16), get(Precision::Tf32)) {
+                assert!(bf16 >= tf32 * 0.999, "{}: bf16 {bf16} < tf32 {tf32}", c.id);
+            }
+            if let (Some(fp32), Some(fp64)) = (get(Precision::Fp32), get(Precision::Fp64)) {
+                assert!(fp32 >= fp64 * 0.999, "{}: fp32 {fp32} < fp64 {fp64}", c.id);
+            }
+        }
+    }
+
+    /// Computed parameter counts match what the authors publish, within 2%.
+    #[test]
+    fn parameter_counts_match_published_figures() {
+        let cat = cat();
+        let mut checked = 0;
+        for m in cat.models() {
+            for (what, computed, published) in [
+                ("total", m.parameters(), &m.published_parameters),
+                ("active", m.active_parameters(), &m.published_active_parameters),
+            ] {
+                if let Some(p) = published {
+                    let err = computed / p.value - 1.0;
+                    assert!(
+                        err.abs() <= 0.02,
+                        "{} {what}: computed {:.2}B vs published {:.2}B ({:+.1}%)",
+                        m.id,
+                        computed / 1e9,
+                        p.value / 1e9,
+                        err * 100.0
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 20, "only {checked} published counts to check");
+    }
+
+    /// The issue's named figures, independent of what the catalogue files say they publish.
+    #[test]
+    fn headline_parameter_counts() {
+        let cat = cat();
+        let check = |id: &str, total: f64, active: Option<f64>| {
+            let m = cat.model(id).unwrap();
+            let t = m.parameters() / 1e9;
+            assert!((t / total - 1.0).abs() <= 0.02, "{id}: total {t:.2}B, expected {total}B");
+            if let Some(a) = active {
+                let got = m.active_parameters() / 1e9;
+                assert!((got / a - 1.0).abs() <= 0.02, "{id}: active {got:.2}B, expected {a}B");
+            }
+        };
+        check("llama-3.1-70b", 70.6, None);
+        check("deepseek-v3", 671.0, Some(37.0));
+        check("mixtral-8x7b", 46.7, Some(12.9));
+        check("qwen3-235b-a22b", 235.0, Some(22.0));
+        check("llama-3.1-405b", 405.0, None);
+        check("llama-2-7b", 6.74, None);
+    }
+}

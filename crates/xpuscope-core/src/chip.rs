@@ -1,0 +1,327 @@
+//! Accelerators: the validated, typed form of a catalogue `[[chip]]` entry.
+//!
+//! A [`Chip`] holds what is known about one accelerator, each fact a [`Sourced`] value in typed
+//! units. Unknown facts are `None`; the code that needs one asks through [`Chip::require_*`]-style
+//! accessors that say which field is missing and how to supply it. This module knows nothing of TOML
+//! (see `catalog`) or of performance (see `perf`).
+
+use std::fmt;
+
+use crate::sourced::Sourced;
+use crate::units::{Bytes, BytesPerSecond, Dollars, FlopsPerSecond, SquareMm, Watts};
+
+/// A numeric format a chip computes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Precision {
+    /// IEEE double precision.
+    Fp64,
+    /// IEEE single precision.
+    Fp32,
+    /// NVIDIA TensorFloat-32 (19-bit, stored as 32).
+    Tf32,
+    /// bfloat16.
+    Bf16,
+    /// IEEE half precision.
+    Fp16,
+    /// 8-bit floating point (E4M3/E5M2).
+    Fp8,
+    /// 8-bit integer.
+    Int8,
+    /// 4-bit floating point (FP4/MXFP4/NVFP4).
+    Fp4,
+    /// 4-bit integer.
+    Int4,
+}
+
+impl Precision {
+    /// Every precision, in catalogue order.
+    pub const ALL: [Precision; 9] = [
+        Precision::Fp64,
+        Precision::Fp32,
+        Precision::Tf32,
+        Precision::Bf16,
+        Precision::Fp16,
+        Precision::Fp8,
+        Precision::Int8,
+        Precision::Fp4,
+        Precision::Int4,
+    ];
+
+    /// The name used in catalogue files, flags and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Fp64 => "fp64",
+            Precision::Fp32 => "fp32",
+            Precision::Tf32 => "tf32",
+            Precision::Bf16 => "bf16",
+            Precision::Fp16 => "fp16",
+            Precision::Fp8 => "fp8",
+            Precision::Int8 => "int8",
+            Precision::Fp4 => "fp4",
+            Precision::Int4 => "int4",
+        }
+    }
+
+    /// Parses a precision name.
+    pub fn parse(s: &str) -> Option<Precision> {
+        let s = s.to_ascii_lowercase();
+        Precision::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The bit length of one operand, as EAR 3A090 counts it (TF32 counts as 32).
+    pub fn bit_length(self) -> u32 {
+        match self {
+            Precision::Fp64 => 64,
+            Precision::Fp32 | Precision::Tf32 => 32,
+            Precision::Bf16 | Precision::Fp16 => 16,
+            Precision::Fp8 | Precision::Int8 => 8,
+            Precision::Fp4 | Precision::Int4 => 4,
+        }
+    }
+
+    /// Bytes one element occupies in memory.
+    pub fn bytes(self) -> f64 {
+        match self {
+            Precision::Tf32 => 4.0,
+            p => f64::from(p.bit_length()) / 8.0,
+        }
+    }
+
+    /// The index of this precision in [`Precision::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A calendar date as precise as the source gives it (year, month, day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Year.
+    pub year: u16,
+    /// Month 1-12, or `None` when only the year is known.
+    pub month: Option<u8>,
+    /// Day 1-31, or `None` when only the month is known.
+    pub day: Option<u8>,
+}
+
+impl Date {
+    /// A full date.
+    pub fn ymd(year: u16, month: u8, day: u8) -> Date {
+        Date {
+            year,
+            month: Some(month),
+            day: Some(day),
+        }
+    }
+
+    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, checking month and day ranges.
+    pub fn parse(s: &str) -> Option<Date> {
+        let mut parts = s.trim().split('-');
+        let year: u16 = parts.next()?.parse().ok()?;
+        if !(1900..=2200).contains(&year) {
+            return None;
+        }
+        let month = match parts.next() {
+            Some(m) => Some(m.parse::<u8>().ok().filter(|m| (1..=12).contains(m))?),
+            None => None,
+        };
+        let day = match parts.next() {
+            Some(d) => {
+                let d = d.parse::<u8>().ok()?;
+                let max = days_in_month(year, month?);
+                if !(1..=max).contains(&d) {
+                    return None;
+                }
+                Some(d)
+            }
+            None => None,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+
+    /// The date as a comparable day number (missing month or day count as the first).
+    pub fn ordinal(self) -> u32 {
+        u32::from(self.year) * 400 + u32::from(self.month.unwrap_or(1)) * 32 + u32::from(self.day.unwrap_or(1))
+    }
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ => {
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            if leap {
+                29
+            } else {
+                28
+            }
+        }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(m) = self.month {
+            write!(f, "-{m:02}")?;
+            if let Some(d) = self.day {
+                write!(f, "-{d:02}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The chip-to-chip fabric inside a scale-up domain (NVLink, Infinity Fabric, ICI, HCCS, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleUp {
+    /// The fabric's name.
+    pub name: Option<Sourced<String>>,
+    /// Aggregate bandwidth in both directions, as EAR 3A090 (2022) measures it.
+    pub bidirectional: Option<Sourced<BytesPerSecond>>,
+    /// Bandwidth one chip can send (or receive) at once.
+    pub per_direction: Option<Sourced<BytesPerSecond>>,
+    /// Chips that reach each other over this fabric (8 for HGX, 72 for NVL72).
+    pub domain_size: Option<Sourced<u32>>,
+    /// Whether a switch connects every chip to every other at full bandwidth.
+    pub switched: Option<Sourced<bool>>,
+}
+
+impl ScaleUp {
+    /// Per-direction bandwidth, from the bidirectional figure when only that is known.
+    pub fn per_direction_bandwidth(&self) -> Option<BytesPerSecond> {
+        self.per_direction
+            .as_ref()
+            .map(|s| s.value)
+            .or_else(|| self.bidirectional.as_ref().map(|s| s.value / 2.0))
+    }
+
+    /// Bidirectional bandwidth, from the per-direction figure when only that is known.
+    pub fn bidirectional_bandwidth(&self) -> Option<BytesPerSecond> {
+        self.bidirectional
+            .as_ref()
+            .map(|s| s.value)
+            .or_else(|| self.per_direction.as_ref().map(|s| s.value * 2.0))
+    }
+}
+
+/// Where an entry was defined: the built-in catalogue or a user file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file, relative to the catalogue root for built-in entries.
+    pub file: String,
+    /// Whether it came from the compiled-in catalogue.
+    pub builtin: bool,
+}
+
+/// One accelerator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chip {
+    /// Kebab-case id, unique in the catalogue.
+    pub id: String,
+    /// Full marketing name.
+    pub name: String,
+    /// Maker.
+    pub vendor: String,
+    /// Micro-architecture (Hopper, CDNA 3, Da Vinci, ...).
+    pub architecture: Option<Sourced<String>>,
+    /// Release or announcement date.
+    pub released: Option<Sourced<Date>>,
+    /// Manufacturing process.
+    pub process: Option<Sourced<String>>,
+    /// Total area of the logic dies (BIS's "applicable die area").
+    pub die_area: Option<Sourced<SquareMm>>,
+    /// Logic dies in the package.
+    pub die_count: Option<Sourced<u32>>,
+    /// Memory technology (HBM3, GDDR6, LPDDR5, ...).
+    pub memory_type: Option<Sourced<String>>,
+    /// Memory capacity.
+    pub memory_capacity: Option<Sourced<Bytes>>,
+    /// Peak memory bandwidth.
+    pub memory_bandwidth: Option<Sourced<BytesPerSecond>>,
+    /// Dense peak throughput per precision, indexed by [`Precision::index`].
+    pub dense: [Option<Sourced<FlopsPerSecond>>; 9],
+    /// Scale-up fabric, if any.
+    pub scale_up: Option<ScaleUp>,
+    /// Scale-out network bandwidth per chip, per direction.
+    pub scale_out: Option<Sourced<BytesPerSecond>>,
+    /// Host link name (PCIe Gen5 x16, ...).
+    pub host_link: Option<Sourced<String>>,
+    /// Host link bandwidth per direction.
+    pub host_link_bandwidth: Option<Sourced<BytesPerSecond>>,
+    /// Thermal design power.
+    pub tdp: Option<Sourced<Watts>>,
+    /// SXM, OAM, PCIe, ...
+    pub form_factor: Option<Sourced<String>>,
+    /// Designed or marketed for datacenters (EAR 3A090 Note 2 turns on it).
+    pub datacenter: Option<Sourced<bool>>,
+    /// Price per chip.
+    pub price: Option<Sourced<Dollars>>,
+    /// When the price was quoted.
+    pub price_date: Option<Sourced<String>>,
+    /// Free text shown on the spec sheet.
+    pub notes: Option<String>,
+    /// Where the entry was defined.
+    pub origin: Origin,
+}
+
+impl Chip {
+    /// Dense peak throughput in one precision, if known.
+    pub fn peak(&self, p: Precision) -> Option<FlopsPerSecond> {
+        self.dense[p.index()].as_ref().map(|s| s.value)
+    }
+
+    /// The sourced dense peak in one precision, if known.
+    pub fn peak_sourced(&self, p: Precision) -> Option<&Sourced<FlopsPerSecond>> {
+        self.dense[p.index()].as_ref()
+    }
+
+    /// Memory bandwidth, if known.
+    pub fn bandwidth(&self) -> Option<BytesPerSecond> {
+        self.memory_bandwidth.as_ref().map(|s| s.value)
+    }
+
+    /// Memory capacity, if known.
+    pub fn capacity(&self) -> Option<Bytes> {
+        self.memory_capacity.as_ref().map(|s| s.value)
+    }
+
+    /// Size of the scale-up domain (1 when the chip has no scale-up fabric).
+    pub fn domain_size(&self) -> u32 {
+        self.scale_up
+            .as_ref()
+            .and_then(|s| s.domain_size.as_ref())
+            .map_or(1, |d| d.value.max(1))
+    }
+
+    /// Per-direction bandwidth between chips inside the scale-up domain. Without a fabric, chips
+    /// talk over the host link (PCIe), which is what an 8-GPU PCIe box does.
+    pub fn scale_up_bandwidth(&self) -> Option<BytesPerSecond> {
+        self.scale_up
+            .as_ref()
+            .and_then(ScaleUp::per_direction_bandwidth)
+            .or_else(|| self.host_link_bandwidth.as_ref().map(|s| s.value))
+    }
+
+    /// Whether chips in the domain talk over a real fabric rather than the host link.
+    pub fn has_fabric(&self) -> bool {
+        self.scale_up
+            .as_ref()
+            .is_some_and(|s| s.per_direction_bandwidth().is_some())
+    }
+
+    /// Whether designed or marketed for datacenters, if known.
+    pub fn is_datacenter(&self) -> Option<bool> {
+        self.datacenter.as_ref().map(|s| s.value)
+    }
+}

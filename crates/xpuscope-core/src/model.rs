@@ -1,0 +1,305 @@
+//! Transformer architectures and their parameter counts.
+//!
+//! A [`Model`] is the architecture as the model's own `config.json` defines it: dense or GQA/MQA
+//! attention or DeepSeek's multi-head latent attention (MLA), a gated (SwiGLU) or plain (GELU) MLP,
+//! mixture-of-experts layers, sliding-window layers. Parameter counts are always computed from these
+//! fields ([`Model::parameters`]); a published figure is kept only to check the computation. This
+//! module knows nothing of chips or time: the operator list lives in `perf::ops`.
+
+use crate::sourced::Sourced;
+use crate::chip::Origin;
+
+/// The MLP's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MlpKind {
+    /// Gate, up and down projections (SwiGLU, GeGLU): three matrices.
+    Gated,
+    /// Up and down projections (GELU MLP): two matrices.
+    Plain,
+}
+
+/// How positions enter the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// Rotary embeddings (no parameters).
+    Rope,
+    /// A learned position table (`max_context x hidden` parameters).
+    Learned,
+    /// ALiBi biases (no parameters).
+    Alibi,
+}
+
+/// Mixture-of-experts layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moe {
+    /// Routed experts per MoE layer.
+    pub experts: u32,
+    /// Routed experts each token visits.
+    pub experts_per_token: u32,
+    /// Experts every token visits (DeepSeek's shared experts).
+    pub shared_experts: u32,
+    /// Intermediate size of one routed expert.
+    pub expert_ffn: u64,
+    /// Intermediate size of one shared expert.
+    pub shared_expert_ffn: u64,
+    /// Leading layers that use a dense MLP of `ffn_size` instead.
+    pub dense_layers_first: u32,
+    /// After the dense layers, one MoE layer every `moe_every` layers (1 = every layer).
+    pub moe_every: u32,
+}
+
+/// Multi-head latent attention (DeepSeek-V2/V3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mla {
+    /// Rank of the query compression (0: queries are projected directly).
+    pub q_lora_rank: u64,
+    /// Rank of the joint key-value compression; what the KV cache stores per token.
+    pub kv_lora_rank: u64,
+    /// Per-head dimension carrying rotary position (shared across heads in the cache).
+    pub qk_rope_head_dim: u64,
+    /// Per-head query/key dimension without rotary position.
+    pub qk_nope_head_dim: u64,
+    /// Per-head value dimension.
+    pub v_head_dim: u64,
+}
+
+/// Layers that attend only within a window of recent tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlidingWindow {
+    /// Tokens in the window.
+    pub window: u64,
+    /// One layer in `every` uses the window (2 = alternating).
+    pub every: u32,
+}
+
+/// A transformer architecture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// Kebab-case id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Where the architecture was read (config.json URL or paper).
+    pub source: String,
+    /// Decoder layers.
+    pub layers: u32,
+    /// Model width.
+    pub hidden: u64,
+    /// Query heads.
+    pub heads: u64,
+    /// Key-value heads (= heads for MHA, 1 for MQA).
+    pub kv_heads: u64,
+    /// Per-head dimension.
+    pub head_dim: u64,
+    /// Intermediate size of the dense MLP.
+    pub ffn: u64,
+    /// Vocabulary size.
+    pub vocab: u64,
+    /// Input embedding and LM head share weights.
+    pub tied_embeddings: bool,
+    /// Activation function name as the config gives it.
+    pub activation: String,
+    /// Gated or plain MLP.
+    pub mlp: MlpKind,
+    /// Q/K/V projections carry biases.
+    pub attention_bias: bool,
+    /// Position encoding.
+    pub position: Position,
+    /// Longest context the model supports.
+    pub max_context: u64,
+    /// Attention and MLP read the same input (GPT-J, Falcon): one all-reduce per layer under TP.
+    pub parallel_block: bool,
+    /// Mixture-of-experts layers.
+    pub moe: Option<Moe>,
+    /// Multi-head latent attention.
+    pub mla: Option<Mla>,
+    /// Sliding-window layers.
+    pub sliding_window: Option<SlidingWindow>,
+    /// Total parameters as the authors publish them (for checking only).
+    pub published_parameters: Option<Sourced<f64>>,
+    /// Active parameters per token as the authors publish them (for checking only).
+    pub published_active_parameters: Option<Sourced<f64>>,
+    /// Where the entry was defined.
+    pub origin: Origin,
+}
+
+/// Parameters of one layer, split by where they live (which matters for sharding).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LayerParams {
+    /// Attention projections (and MLA compressions and norms).
+    pub attention: f64,
+    /// The dense MLP, or the shared experts of a MoE layer.
+    pub dense_mlp: f64,
+    /// All routed experts of a MoE layer.
+    pub experts: f64,
+    /// The routed experts one token visits.
+    pub experts_active: f64,
+    /// Router and layer norms.
+    pub other: f64,
+}
+
+impl Model {
+    /// Whether layer `i` (0-based) has a MoE MLP.
+    pub fn is_moe_layer(&self, i: u32) -> bool {
+        match self.moe {
+            None => false,
+            Some(m) => i >= m.dense_layers_first && (i - m.dense_layers_first) % m.moe_every.max(1) == 0,
+        }
+    }
+
+    /// Number of MoE layers.
+    pub fn moe_layers(&self) -> u32 {
+        (0..self.layers).filter(|&i| self.is_moe_layer(i)).count() as u32
+    }
+
+    /// Number of dense-MLP layers.
+    pub fn dense_layers(&self) -> u32 {
+        self.layers - self.moe_layers()
+    }
+
+    /// Whether layer `i` uses a sliding window (the last of each group of `every` is full; gpt-oss
+    /// alternates starting with a windowed layer).
+    pub fn is_windowed_layer(&self, i: u32) -> bool {
+        match self.sliding_window {
+            None => false,
+            Some(w) => i % w.every.max(1) == 0,
+        }
+    }
+
+    /// Number of windowed layers.
+    pub fn windowed_layers(&self) -> u32 {
+        (0..self.layers).filter(|&i| self.is_windowed_layer(i)).count() as u32
+    }
+
+    /// Query-head dimension times heads: the width of the attention output.
+    pub fn q_width(&self) -> u64 {
+        match self.mla {
+            Some(m) => self.heads * (m.qk_nope_head_dim + m.qk_rope_head_dim),
+            None => self.heads * self.head_dim,
+        }
+    }
+
+    /// Width of the attention output before the output projection.
+    pub fn attn_out_width(&self) -> u64 {
+        match self.mla {
+            Some(m) => self.heads * m.v_head_dim,
+            None => self.heads * self.head_dim,
+        }
+    }
+
+    /// Parameters of the attention block of one layer (projections, biases, MLA norms).
+    pub fn attention_params(&self) -> f64 {
+        let h = self.hidden as f64;
+        match self.mla {
+            Some(m) => {
+                let heads = self.heads as f64;
+                let qk_head = (m.qk_nope_head_dim + m.qk_rope_head_dim) as f64;
+                let q = if m.q_lora_rank > 0 {
+                    let r = m.q_lora_rank as f64;
+                    h * r + r + r * heads * qk_head
+                } else {
+                    h * heads * qk_head
+                };
+                let r = m.kv_lora_rank as f64;
+                let kv_a = h * (r + m.qk_rope_head_dim as f64) + r;
+                let kv_b = r * heads * (m.qk_nope_head_dim + m.v_head_dim) as f64;
+                let o = heads * m.v_head_dim as f64 * h;
+                q + kv_a + kv_b + o
+            }
+            None => {
+                let q = (self.heads * self.head_dim) as f64;
+                let kv = (self.kv_heads * self.head_dim) as f64;
+                let proj = h * (q + 2.0 * kv) + q * h;
+                let bias = if self.attention_bias { q + 2.0 * kv } else { 0.0 };
+                proj + bias
+            }
+        }
+    }
+
+    /// Matrices per MLP (3 gated, 2 plain).
+    pub fn mlp_matrices(&self) -> f64 {
+        match self.mlp {
+            MlpKind::Gated => 3.0,
+            MlpKind::Plain => 2.0,
+        }
+    }
+
+    /// Parameters of one MLP of intermediate size `ffn`.
+    pub fn mlp_params(&self, ffn: u64) -> f64 {
+        self.mlp_matrices() * self.hidden as f64 * ffn as f64
+    }
+
+    /// Parameters of layer `i`, split by kind.
+    pub fn layer_params(&self, i: u32) -> LayerParams {
+        let h = self.hidden as f64;
+        let norms = 2.0 * h;
+        let attention = self.attention_params();
+        match self.moe {
+            Some(m) if self.is_moe_layer(i) => {
+                let expert = self.mlp_params(m.expert_ffn);
+                LayerParams {
+                    attention,
+                    dense_mlp: f64::from(m.shared_experts) * self.mlp_params(m.shared_expert_ffn),
+                    experts: f64::from(m.experts) * expert,
+                    experts_active: f64::from(m.experts_per_token) * expert,
+                    other: norms + h * f64::from(m.experts),
+                }
+            }
+            _ => LayerParams {
+                attention,
+                dense_mlp: self.mlp_params(self.ffn),
+                experts: 0.0,
+                experts_active: 0.0,
+                other: norms,
+            },
+        }
+    }
+
+    /// Parameters outside the layers: embeddings, LM head, position table, final norm.
+    pub fn embedding_params(&self) -> f64 {
+        let h = self.hidden as f64;
+        let table = self.vocab as f64 * h;
+        let head = if self.tied_embeddings { 0.0 } else { table };
+        let pos = match self.position {
+            Position::Learned => self.max_context as f64 * h,
+            _ => 0.0,
+        };
+        table + head + pos + h
+    }
+
+    /// Total parameters, computed from the architecture.
+    pub fn parameters(&self) -> f64 {
+        self.embedding_params()
+            + (0..self.layers)
+                .map(|i| {
+                    let l = self.layer_params(i);
+                    l.attention + l.dense_mlp + l.experts + l.other
+                })
+                .sum::<f64>()
+    }
+
+    /// Parameters one token touches: all but the routed experts it does not visit.
+    pub fn active_parameters(&self) -> f64 {
+        self.embedding_params()
+            + (0..self.layers)
+                .map(|i| {
+                    let l = self.layer_params(i);
+                    l.attention + l.dense_mlp + l.experts_active + l.other
+                })
+                .sum::<f64>()
+    }
+
+    /// Elements of KV cache per token per (full-attention) layer, summed over KV heads. MLA caches
+    /// the compressed latent plus the shared rotary key.
+    pub fn kv_elements_per_token_layer(&self) -> f64 {
+        match self.mla {
+            Some(m) => (m.kv_lora_rank + m.qk_rope_head_dim) as f64,
+            None => 2.0 * (self.kv_heads * self.head_dim) as f64,
+        }
+    }
+
+    /// Whether the model is a mixture of experts.
+    pub fn is_moe(&self) -> bool {
+        self.moe.is_some()
+    }
+}
