@@ -119,6 +119,9 @@ pub struct Model {
     pub published_parameters: Option<Sourced<f64>>,
     /// Active parameters per token as the authors publish them (for checking only).
     pub published_active_parameters: Option<Sourced<f64>>,
+    /// Whether the publisher counts the input embedding table among active parameters (Mistral and
+    /// Qwen do; DeepSeek and OpenAI do not). Only the parameter-count check reads it.
+    pub published_active_includes_embeddings: bool,
     /// Where the entry was defined.
     pub origin: Origin,
 }
@@ -278,9 +281,13 @@ impl Model {
                 .sum::<f64>()
     }
 
-    /// Parameters one token touches: all but the routed experts it does not visit.
+    /// Parameters one token computes with: all but the routed experts it does not visit and the
+    /// input embedding table (a lookup, not a matrix product; with tied embeddings the table is
+    /// counted once, as the LM head). This is the convention DeepSeek and OpenAI publish, and the
+    /// `N` of the `6 N` training FLOPs per token.
     pub fn active_parameters(&self) -> f64 {
-        self.embedding_params()
+        let lookup = if self.tied_embeddings { 0.0 } else { self.vocab as f64 * self.hidden as f64 };
+        self.embedding_params() - lookup
             + (0..self.layers)
                 .map(|i| {
                     let l = self.layer_params(i);

@@ -297,6 +297,7 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
         sliding_window,
         published_parameters: None,
         published_active_parameters: None,
+        published_active_includes_embeddings: false,
         origin: Origin {
             file: file.to_string(),
             builtin: false,

@@ -257,6 +257,7 @@ pub struct RawModel {
     pub published_parameters: Field,
     #[serde(default)]
     pub published_active_parameters: Field,
+    pub published_active_includes_embeddings: Option<bool>,
     pub moe: Option<Spanned<RawMoe>>,
     pub mla: Option<Spanned<RawMla>>,
     pub sliding_window: Option<Spanned<RawSliding>>,

@@ -585,6 +585,7 @@ pub fn model(ctx: &mut Ctx, raw: &RawModel, origin: Origin) -> Option<Model> {
         sliding_window,
         published_parameters,
         published_active_parameters,
+        published_active_includes_embeddings: raw.published_active_includes_embeddings.unwrap_or(false),
         origin,
     })
 }
