@@ -49,4 +49,224 @@ pub enum Command {
         /// Model id, or a path to a Hugging Face config.json.
         id: String,
     },
+    /// Predict every public measurement and print measured, predicted and error.
+    Validate,
+    /// Inference performance: TTFT, TPOT, throughput and memory for a static batch.
+    Infer(InferArgs),
+    /// Training performance: step time, MFU, memory, time and cost to train; `--search` finds
+    /// the best parallel layout.
+    Train(TrainArgs),
+    /// US export controls (EAR 3A090): a chip's classification on a date and why, its timeline,
+    /// what-if on its specs, and design to threshold. Informational, not legal advice.
+    Export(crate::commands::export::ExportArgs),
+}
+
+/// A precision name as a flag value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    Bf16,
+    Fp16,
+    Fp8,
+    Int8,
+    Int4,
+    Fp4,
+}
+
+impl PrecisionArg {
+    pub fn get(self) -> xpuscope_core::Precision {
+        use xpuscope_core::Precision as P;
+        match self {
+            PrecisionArg::Bf16 => P::Bf16,
+            PrecisionArg::Fp16 => P::Fp16,
+            PrecisionArg::Fp8 => P::Fp8,
+            PrecisionArg::Int8 => P::Int8,
+            PrecisionArg::Int4 => P::Int4,
+            PrecisionArg::Fp4 => P::Fp4,
+        }
+    }
+}
+
+/// A KV-cache precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KvArg {
+    Bf16,
+    Fp16,
+    Fp8,
+    Int8,
+}
+
+impl KvArg {
+    pub fn get(self) -> xpuscope_core::Precision {
+        use xpuscope_core::Precision as P;
+        match self {
+            KvArg::Bf16 => P::Bf16,
+            KvArg::Fp16 => P::Fp16,
+            KvArg::Fp8 => P::Fp8,
+            KvArg::Int8 => P::Int8,
+        }
+    }
+}
+
+/// `xpuscope infer` flags.
+#[derive(Debug, clap::Args)]
+pub struct InferArgs {
+    /// Chip id.
+    #[arg(long)]
+    pub chip: String,
+    /// Model id, or a path to a Hugging Face config.json.
+    #[arg(long)]
+    pub model: String,
+    /// Tensor-parallel degree.
+    #[arg(long, default_value_t = 1)]
+    pub tp: u32,
+    /// Pipeline-parallel stages.
+    #[arg(long, default_value_t = 1)]
+    pub pp: u32,
+    /// Expert-parallel degree (MoE layers; spans the tp x dp chips of a stage).
+    #[arg(long, default_value_t = 1)]
+    pub ep: u32,
+    /// Data-parallel replicas (the batch is split over them).
+    #[arg(long, default_value_t = 1)]
+    pub dp: u32,
+    /// Weight precision.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
+    pub weights: PrecisionArg,
+    /// Activation precision (default: fp8 with fp8 weights, fp4 with fp4, else bf16).
+    #[arg(long, value_enum)]
+    pub activations: Option<PrecisionArg>,
+    /// KV-cache precision.
+    #[arg(long = "kv-cache", value_enum, default_value_t = KvArg::Bf16)]
+    pub kv_cache: KvArg,
+    /// Prompt tokens per sequence.
+    #[arg(long)]
+    pub input_len: u64,
+    /// Generated tokens per sequence.
+    #[arg(long)]
+    pub output_len: u64,
+    /// Concurrent sequences across the deployment, or `max` for the largest that fits.
+    #[arg(long, default_value = "1")]
+    pub batch: String,
+    /// Cap for `--batch max`.
+    #[arg(long, default_value_t = 2048)]
+    pub max_batch: u64,
+    /// Fraction of memory usable for weights, KV cache and activations.
+    #[arg(long, default_value_t = 0.9)]
+    pub memory_fraction: f64,
+    /// Serving-engine behaviour: `modern` (vLLM, SGLang, TensorRT-LLM >= 0.7) or `trtllm-0.5`.
+    #[arg(long, value_enum, default_value_t = EngineArg::Modern)]
+    pub engine: EngineArg,
+}
+
+/// A serving-engine profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Modern,
+    #[value(name = "trtllm-0.5")]
+    TrtLlm05,
+}
+
+impl EngineArg {
+    pub fn get(self) -> xpuscope_core::perf::Engine {
+        match self {
+            EngineArg::Modern => xpuscope_core::perf::Engine::Modern,
+            EngineArg::TrtLlm05 => xpuscope_core::perf::Engine::TrtLlm05,
+        }
+    }
+}
+
+/// A recomputation choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecomputeArg {
+    None,
+    Selective,
+    Full,
+}
+
+/// A training precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrainPrecisionArg {
+    Bf16,
+    Fp16,
+    Fp8,
+}
+
+/// `xpuscope train` flags.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Chip id.
+    #[arg(long)]
+    pub chip: String,
+    /// Number of chips.
+    #[arg(long)]
+    pub chips: u32,
+    /// Model id, or a path to a Hugging Face config.json.
+    #[arg(long)]
+    pub model: String,
+    /// GEMM precision (FP8 falls back to BF16 on chips without it).
+    #[arg(long, value_enum, default_value_t = TrainPrecisionArg::Bf16)]
+    pub precision: TrainPrecisionArg,
+    /// Tensor-parallel degree (default 1, or searched).
+    #[arg(long)]
+    pub tp: Option<u32>,
+    /// Pipeline stages.
+    #[arg(long)]
+    pub pp: Option<u32>,
+    /// Virtual stages per pipeline stage (interleaved 1F1B).
+    #[arg(long)]
+    pub vp: Option<u32>,
+    /// Context-parallel degree.
+    #[arg(long)]
+    pub cp: Option<u32>,
+    /// Expert-parallel degree (MoE models).
+    #[arg(long)]
+    pub ep: Option<u32>,
+    /// ZeRO stage (3 = FSDP).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub zero: Option<u8>,
+    /// Activation recomputation.
+    #[arg(long, value_enum)]
+    pub recompute: Option<RecomputeArg>,
+    /// Tokens per sequence.
+    #[arg(long)]
+    pub seq_len: u64,
+    /// Sequences per optimizer step.
+    #[arg(long)]
+    pub global_batch: u64,
+    /// Sequences per micro-batch per replica.
+    #[arg(long)]
+    pub micro_batch: Option<u64>,
+    /// Tokens to train on, for time and cost (e.g. 15e12).
+    #[arg(long)]
+    pub tokens: Option<f64>,
+    /// Search every valid layout and report the best and the top ten.
+    #[arg(long)]
+    pub search: bool,
+    /// Fraction of memory usable.
+    #[arg(long, default_value_t = 0.9)]
+    pub memory_fraction: f64,
+    #[command(flatten)]
+    pub cost: CostArgs,
+}
+
+/// Cost assumptions, shared by `train` and `compare`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CostArgs {
+    /// Years over which the chip's price is depreciated.
+    #[arg(long, default_value_t = 4.0)]
+    pub depreciation_years: f64,
+    /// Average power draw as a fraction of TDP.
+    #[arg(long, default_value_t = 0.7)]
+    pub utilisation: f64,
+    /// Power usage effectiveness of the datacenter.
+    #[arg(long, default_value_t = 1.3)]
+    pub pue: f64,
+    /// Electricity price, $ per kWh.
+    #[arg(long, default_value_t = 0.10)]
+    pub electricity: f64,
+    /// Colocation (space, cooling, network), $ per kW of TDP per month.
+    #[arg(long, default_value_t = 150.0)]
+    pub hosting_per_kw_month: f64,
+    /// Override: rent per chip-hour in dollars (replaces the ownership cost model).
+    #[arg(long)]
+    pub chip_hour_price: Option<f64>,
 }

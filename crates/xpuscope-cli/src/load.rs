@@ -10,7 +10,8 @@ use xpuscope_core::{Catalog, Model};
 pub const CATALOG_ENV: &str = "XPUSCOPE_CATALOG";
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read catalogue directory `{}`", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read catalogue directory `{}`", dir.display()))?;
     for entry in entries {
         let p = entry?.path();
         if p.is_dir() {
@@ -27,13 +28,17 @@ pub fn catalog(dirs: &[PathBuf]) -> Result<Catalog> {
     let mut files = builtin_files();
     for dir in dirs {
         if !dir.is_dir() {
-            bail!("catalogue directory `{}` does not exist (from --catalog or {CATALOG_ENV})", dir.display());
+            bail!(
+                "catalogue directory `{}` does not exist (from --catalog or {CATALOG_ENV})",
+                dir.display()
+            );
         }
         let mut paths = Vec::new();
         collect(dir, &mut paths)?;
         paths.sort();
         for p in paths {
-            let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read `{}`", p.display()))?;
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read `{}`", p.display()))?;
             files.push(CatalogFile {
                 path: p.display().to_string(),
                 text,
@@ -55,14 +60,22 @@ pub fn model(catalog: &Catalog, arg: &str) -> Result<Model> {
         return Ok(catalog.model(arg)?.clone());
     }
     let path = Path::new(arg);
-    let path = if path.is_dir() { path.join("config.json") } else { path.to_path_buf() };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read model config `{}`", path.display()))?;
+    let path = if path.is_dir() {
+        path.join("config.json")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read model config `{}`", path.display()))?;
     let dir_name = path
         .parent()
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().to_string())
         .filter(|n| !n.is_empty() && n != ".")
-        .unwrap_or_else(|| path.file_stem().map_or("config".into(), |s| s.to_string_lossy().to_string()));
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map_or("config".into(), |s| s.to_string_lossy().to_string())
+        });
     let id = kebab(&dir_name);
     Ok(hf::parse_config(&path.display().to_string(), &id, &text)?)
 }

@@ -41,7 +41,9 @@ impl Table {
         let n = self.header.len();
         let mut widths = vec![0usize; n];
         let show_header = self.header.iter().any(|h| !h.is_empty());
-        let all = std::iter::once(&self.header).filter(|_| show_header).chain(self.rows.iter());
+        let all = std::iter::once(&self.header)
+            .filter(|_| show_header)
+            .chain(self.rows.iter());
         for row in all {
             for (i, cell) in row.iter().enumerate().take(n) {
                 widths[i] = widths[i].max(cell.chars().count());
@@ -99,7 +101,11 @@ pub fn num(v: f64, decimals: usize) -> String {
         }
         grouped.push(c);
     }
-    let sign = if v < 0.0 && v.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) { "-" } else { "" };
+    let sign = if v < 0.0 && v.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) {
+        "-"
+    } else {
+        ""
+    };
     match frac {
         Some(f) => format!("{sign}{grouped}.{f}"),
         None => format!("{sign}{grouped}"),

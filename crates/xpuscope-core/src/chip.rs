@@ -150,7 +150,9 @@ impl Date {
 
     /// The date as a comparable day number (missing month or day count as the first).
     pub fn ordinal(self) -> u32 {
-        u32::from(self.year) * 400 + u32::from(self.month.unwrap_or(1)) * 32 + u32::from(self.day.unwrap_or(1))
+        u32::from(self.year) * 400
+            + u32::from(self.month.unwrap_or(1)) * 32
+            + u32::from(self.day.unwrap_or(1))
     }
 }
 

@@ -4,9 +4,13 @@
 //! they cost and how US export rules classify them. It takes catalogue text and returns typed values:
 //! it reads no files, prints nothing and knows nothing of the command line. See ARCHITECTURE.md.
 
+pub mod calibration;
 pub mod catalog;
 pub mod chip;
+pub mod cost;
+pub mod export;
 pub mod model;
+pub mod perf;
 pub mod sourced;
 pub mod units;
 

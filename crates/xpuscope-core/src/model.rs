@@ -6,8 +6,8 @@
 //! fields ([`Model::parameters`]); a published figure is kept only to check the computation. This
 //! module knows nothing of chips or time: the operator list lives in `perf::ops`.
 
-use crate::sourced::Sourced;
 use crate::chip::Origin;
+use crate::sourced::Sourced;
 
 /// The MLP's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +46,11 @@ pub struct Moe {
     pub dense_layers_first: u32,
     /// After the dense layers, one MoE layer every `moe_every` layers (1 = every layer).
     pub moe_every: u32,
+    /// Expert groups for group-limited routing (DeepSeek's `n_group`; 1 = no grouping).
+    pub groups: u32,
+    /// Groups one token may route to (`topk_group`); with one group per node this bounds the
+    /// nodes a token's dispatch crosses.
+    pub topk_groups: u32,
 }
 
 /// Multi-head latent attention (DeepSeek-V2/V3).
@@ -146,7 +151,9 @@ impl Model {
     pub fn is_moe_layer(&self, i: u32) -> bool {
         match self.moe {
             None => false,
-            Some(m) => i >= m.dense_layers_first && (i - m.dense_layers_first) % m.moe_every.max(1) == 0,
+            Some(m) => {
+                i >= m.dense_layers_first && (i - m.dense_layers_first) % m.moe_every.max(1) == 0
+            }
         }
     }
 
@@ -171,7 +178,9 @@ impl Model {
 
     /// Number of windowed layers.
     pub fn windowed_layers(&self) -> u32 {
-        (0..self.layers).filter(|&i| self.is_windowed_layer(i)).count() as u32
+        (0..self.layers)
+            .filter(|&i| self.is_windowed_layer(i))
+            .count() as u32
     }
 
     /// Query-head dimension times heads: the width of the attention output.
@@ -213,7 +222,11 @@ impl Model {
                 let q = (self.heads * self.head_dim) as f64;
                 let kv = (self.kv_heads * self.head_dim) as f64;
                 let proj = h * (q + 2.0 * kv) + q * h;
-                let bias = if self.attention_bias { q + 2.0 * kv } else { 0.0 };
+                let bias = if self.attention_bias {
+                    q + 2.0 * kv
+                } else {
+                    0.0
+                };
                 proj + bias
             }
         }
@@ -286,7 +299,11 @@ impl Model {
     /// counted once, as the LM head). This is the convention DeepSeek and OpenAI publish, and the
     /// `N` of the `6 N` training FLOPs per token.
     pub fn active_parameters(&self) -> f64 {
-        let lookup = if self.tied_embeddings { 0.0 } else { self.vocab as f64 * self.hidden as f64 };
+        let lookup = if self.tied_embeddings {
+            0.0
+        } else {
+            self.vocab as f64 * self.hidden as f64
+        };
         self.embedding_params() - lookup
             + (0..self.layers)
                 .map(|i| {

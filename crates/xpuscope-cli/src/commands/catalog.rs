@@ -57,10 +57,31 @@ fn string_fact(field: &str, label: &str, s: &Option<Sourced<String>>) -> Option<
 fn chip_facts(c: &Chip) -> Vec<Fact> {
     let mut f = vec![
         string_fact("architecture", "architecture", &c.architecture),
-        fact("released", "released", &c.released, "released", ToString::to_string, |d| json!(d.to_string())),
+        fact(
+            "released",
+            "released",
+            &c.released,
+            "released",
+            ToString::to_string,
+            |d| json!(d.to_string()),
+        ),
         string_fact("process", "process", &c.process),
-        fact("die_area_mm2", "logic die area", &c.die_area, "die_area_mm2", |a| format!("{} mm²", num(a.get(), 1)), |a| json!(a.get())),
-        fact("die_count", "logic dies", &c.die_count, "die_count", ToString::to_string, |n| json!(n)),
+        fact(
+            "die_area_mm2",
+            "logic die area",
+            &c.die_area,
+            "die_area_mm2",
+            |a| format!("{} mm²", num(a.get(), 1)),
+            |a| json!(a.get()),
+        ),
+        fact(
+            "die_count",
+            "logic dies",
+            &c.die_count,
+            "die_count",
+            ToString::to_string,
+            |n| json!(n),
+        ),
         string_fact("memory_type", "memory type", &c.memory_type),
         fact(
             "memory_capacity_gib",
@@ -80,7 +101,11 @@ fn chip_facts(c: &Chip) -> Vec<Fact> {
         ),
     ];
     for p in Precision::ALL {
-        let unit = if matches!(p, Precision::Int8 | Precision::Int4) { "TOPS" } else { "TFLOPS" };
+        let unit = if matches!(p, Precision::Int8 | Precision::Int4) {
+            "TOPS"
+        } else {
+            "TFLOPS"
+        };
         f.push(fact(
             &format!("dense.{p}"),
             &format!("dense {p}"),
@@ -108,8 +133,22 @@ fn chip_facts(c: &Chip) -> Vec<Fact> {
             |b| format!("{} GB/s", num(b.gbs(), 0)),
             |b| json!(b.get()),
         ));
-        f.push(fact("scale_up.domain_size", "scale-up domain", &su.domain_size, "scale_up.domain_size", |n| format!("{n} chips"), |n| json!(n)));
-        f.push(fact("scale_up.switched", "scale-up switched", &su.switched, "scale_up.switched", |b| if *b { "yes".into() } else { "no".into() }, |b| json!(b)));
+        f.push(fact(
+            "scale_up.domain_size",
+            "scale-up domain",
+            &su.domain_size,
+            "scale_up.domain_size",
+            |n| format!("{n} chips"),
+            |n| json!(n),
+        ));
+        f.push(fact(
+            "scale_up.switched",
+            "scale-up switched",
+            &su.switched,
+            "scale_up.switched",
+            |b| if *b { "yes".into() } else { "no".into() },
+            |b| json!(b),
+        ));
     }
     f.extend([
         fact(
@@ -129,10 +168,31 @@ fn chip_facts(c: &Chip) -> Vec<Fact> {
             |b| format!("{} GB/s per direction", num(b.gbs(), 0)),
             |b| json!(b.get()),
         ),
-        fact("tdp_w", "TDP", &c.tdp, "tdp_w", |w| format!("{} W", num(w.get(), 0)), |w| json!(w.get())),
+        fact(
+            "tdp_w",
+            "TDP",
+            &c.tdp,
+            "tdp_w",
+            |w| format!("{} W", num(w.get(), 0)),
+            |w| json!(w.get()),
+        ),
         string_fact("form_factor", "form factor", &c.form_factor),
-        fact("datacenter", "for datacenters", &c.datacenter, "datacenter", |b| if *b { "yes".into() } else { "no".into() }, |b| json!(b)),
-        fact("price_usd", "price", &c.price, "price_usd", |d| format!("${}", num(d.get(), 0)), |d| json!(d.get())),
+        fact(
+            "datacenter",
+            "for datacenters",
+            &c.datacenter,
+            "datacenter",
+            |b| if *b { "yes".into() } else { "no".into() },
+            |b| json!(b),
+        ),
+        fact(
+            "price_usd",
+            "price",
+            &c.price,
+            "price_usd",
+            |d| format!("${}", num(d.get(), 0)),
+            |d| json!(d.get()),
+        ),
         string_fact("price_date", "price date", &c.price_date),
     ]);
     f.into_iter().flatten().collect()
@@ -144,7 +204,9 @@ fn insert_path(map: &mut Map<String, Value>, path: &str, v: Value) {
             map.insert(path.into(), v);
         }
         Some((head, rest)) => {
-            let entry = map.entry(head.to_string()).or_insert_with(|| Value::Object(Map::new()));
+            let entry = map
+                .entry(head.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(m) = entry {
                 insert_path(m, rest, v);
             }
@@ -169,12 +231,20 @@ fn chip_json(c: &Chip) -> Value {
         );
     }
     m.insert("provenance".into(), Value::Object(prov));
-    let mut sources: Vec<(Option<String>, String)> = facts.iter().map(|f| (f.source_key.clone(), f.source.clone())).collect();
+    let mut sources: Vec<(Option<String>, String)> = facts
+        .iter()
+        .map(|f| (f.source_key.clone(), f.source.clone()))
+        .collect();
     sources.sort();
     sources.dedup();
     m.insert(
         "sources".into(),
-        Value::Array(sources.into_iter().map(|(k, l)| json!({"key": k, "location": l})).collect()),
+        Value::Array(
+            sources
+                .into_iter()
+                .map(|(k, l)| json!({"key": k, "location": l}))
+                .collect(),
+        ),
     );
     m.insert("notes".into(), json!(c.notes));
     m.insert("catalog_file".into(), json!(c.origin.file));
@@ -211,7 +281,13 @@ pub fn chips(ctx: &Ctx) -> Result<String> {
             opt_num(c.bandwidth().map(|b| b.gbs()), 0),
             opt_num(bf16.map(|f| f.tflops()), 0),
             opt_num(c.peak(Precision::Fp8).map(|f| f.tflops()), 0),
-            opt_num(c.scale_up.as_ref().and_then(|s| s.bidirectional_bandwidth()).map(|b| b.gbs()), 0),
+            opt_num(
+                c.scale_up
+                    .as_ref()
+                    .and_then(|s| s.bidirectional_bandwidth())
+                    .map(|b| b.gbs()),
+                0,
+            ),
             opt_num(c.tdp.as_ref().map(|w| w.value.get()), 0),
             c.name.clone(),
         ]);
@@ -231,7 +307,13 @@ pub fn chip(ctx: &Ctx, id: &str) -> Result<String> {
     }
     let facts = chip_facts(c);
     let mut out = format!("{} ({})\nvendor: {}\n\n", c.name, c.id, c.vendor);
-    let mut t = Table::new(&[("field", Align::Left), ("value", Align::Right), ("grade", Align::Left), ("source", Align::Left), ("note", Align::Left)]);
+    let mut t = Table::new(&[
+        ("field", Align::Left),
+        ("value", Align::Right),
+        ("grade", Align::Left),
+        ("source", Align::Left),
+        ("note", Align::Left),
+    ]);
     for f in &facts {
         t.row(vec![
             f.label.clone(),
@@ -246,7 +328,10 @@ pub fn chip(ctx: &Ctx, id: &str) -> Result<String> {
         ("die_area_mm2", c.die_area.is_none()),
         ("memory_capacity_gib", c.memory_capacity.is_none()),
         ("memory_bandwidth_gbs", c.memory_bandwidth.is_none()),
-        ("dense.bf16", c.peak(Precision::Bf16).is_none() && c.peak(Precision::Fp16).is_none()),
+        (
+            "dense.bf16",
+            c.peak(Precision::Bf16).is_none() && c.peak(Precision::Fp16).is_none(),
+        ),
         ("tdp_w", c.tdp.is_none()),
         ("datacenter", c.datacenter.is_none()),
         ("price_usd", c.price.is_none()),
@@ -255,9 +340,15 @@ pub fn chip(ctx: &Ctx, id: &str) -> Result<String> {
     .filter_map(|(name, miss)| miss.then_some(name))
     .collect();
     if !missing.is_empty() {
-        out.push_str(&format!("\nunknown (no source found): {}\n", missing.join(", ")));
+        out.push_str(&format!(
+            "\nunknown (no source found): {}\n",
+            missing.join(", ")
+        ));
     }
-    let mut keyed: Vec<(String, String)> = facts.iter().filter_map(|f| f.source_key.clone().map(|k| (k, f.source.clone()))).collect();
+    let mut keyed: Vec<(String, String)> = facts
+        .iter()
+        .filter_map(|f| f.source_key.clone().map(|k| (k, f.source.clone())))
+        .collect();
     keyed.sort();
     keyed.dedup();
     if !keyed.is_empty() {
@@ -367,10 +458,28 @@ pub fn models(ctx: &Ctx) -> Result<String> {
             m.layers.to_string(),
             m.hidden.to_string(),
             attention_kind(m),
-            m.moe.map_or_else(|| "-".into(), |e| format!("{} top-{}{}", e.experts, e.experts_per_token, if e.shared_experts > 0 { format!(" +{} shared", e.shared_experts) } else { String::new() })),
+            m.moe.map_or_else(
+                || "-".into(),
+                |e| {
+                    format!(
+                        "{} top-{}{}",
+                        e.experts,
+                        e.experts_per_token,
+                        if e.shared_experts > 0 {
+                            format!(" +{} shared", e.shared_experts)
+                        } else {
+                            String::new()
+                        }
+                    )
+                },
+            ),
         ]);
     }
-    Ok(format!("{}\n{} models. Parameter counts are computed from the architecture.\n", t.render(), models.len()))
+    Ok(format!(
+        "{}\n{} models. Parameter counts are computed from the architecture.\n",
+        t.render(),
+        models.len()
+    ))
 }
 
 /// `xpuscope model ID-or-config.json`.
@@ -390,17 +499,36 @@ pub fn model(ctx: &Ctx, id: &str) -> Result<String> {
         ),
         None => format!("{} computed", billions(computed)),
     };
-    row("parameters", published(&m.published_parameters, m.parameters()));
-    row("active per token", published(&m.published_active_parameters, m.active_parameters()));
+    row(
+        "parameters",
+        published(&m.published_parameters, m.parameters()),
+    );
+    row(
+        "active per token",
+        published(&m.published_active_parameters, m.active_parameters()),
+    );
     row("layers", m.layers.to_string());
     row("hidden size", m.hidden.to_string());
-    row("attention", format!("{}, {} heads x {} dims, {} KV heads", attention_kind(&m), m.heads, m.head_dim, m.kv_heads));
+    row(
+        "attention",
+        format!(
+            "{}, {} heads x {} dims, {} KV heads",
+            attention_kind(&m),
+            m.heads,
+            m.head_dim,
+            m.kv_heads
+        ),
+    );
     if let Some(mla) = &m.mla {
         row(
             "MLA",
             format!(
                 "q rank {}, kv rank {}, rope {} + nope {} dims, v {} dims",
-                mla.q_lora_rank, mla.kv_lora_rank, mla.qk_rope_head_dim, mla.qk_nope_head_dim, mla.v_head_dim
+                mla.q_lora_rank,
+                mla.kv_lora_rank,
+                mla.qk_rope_head_dim,
+                mla.qk_nope_head_dim,
+                mla.v_head_dim
             ),
         );
     }
@@ -408,7 +536,10 @@ pub fn model(ctx: &Ctx, id: &str) -> Result<String> {
         "MLP",
         format!(
             "{} ({}), ffn {}",
-            match m.mlp { MlpKind::Gated => "gated", MlpKind::Plain => "plain" },
+            match m.mlp {
+                MlpKind::Gated => "gated",
+                MlpKind::Plain => "plain",
+            },
             m.activation,
             m.ffn
         ),
@@ -418,17 +549,44 @@ pub fn model(ctx: &Ctx, id: &str) -> Result<String> {
             "experts",
             format!(
                 "{} routed, top-{}, {} shared, expert ffn {}; {} MoE layers after {} dense",
-                e.experts, e.experts_per_token, e.shared_experts, e.expert_ffn, m.moe_layers(), e.dense_layers_first
+                e.experts,
+                e.experts_per_token,
+                e.shared_experts,
+                e.expert_ffn,
+                m.moe_layers(),
+                e.dense_layers_first
             ),
         );
     }
     if let Some(w) = &m.sliding_window {
-        row("sliding window", format!("{} tokens on {} of {} layers", w.window, m.windowed_layers(), m.layers));
+        row(
+            "sliding window",
+            format!(
+                "{} tokens on {} of {} layers",
+                w.window,
+                m.windowed_layers(),
+                m.layers
+            ),
+        );
     }
-    row("vocabulary", format!("{}{}", m.vocab, if m.tied_embeddings { " (tied embeddings)" } else { "" }));
+    row(
+        "vocabulary",
+        format!(
+            "{}{}",
+            m.vocab,
+            if m.tied_embeddings {
+                " (tied embeddings)"
+            } else {
+                ""
+            }
+        ),
+    );
     row("max context", m.max_context.to_string());
     let kv = m.kv_elements_per_token_layer() * f64::from(m.layers - m.windowed_layers()) * 2.0;
-    row("KV cache", format!("{} KiB per token at 16 bits", sig(kv / 1024.0)));
+    row(
+        "KV cache",
+        format!("{} KiB per token at 16 bits", sig(kv / 1024.0)),
+    );
     row("source", m.source.clone());
     drop(row);
     Ok(format!("{} ({})\n\n{}", m.name, m.id, t.render()))

@@ -1,7 +1,13 @@
 //! One module per command. Each turns flags into options, calls the core, and renders the result as
 //! text or JSON. `run` returns the output instead of printing it, so tests can check it.
 
+mod breakdown;
 mod catalog;
+mod cost;
+pub mod export;
+mod infer;
+mod train;
+mod validate;
 
 use std::path::PathBuf;
 
@@ -34,6 +40,10 @@ pub fn run(args: Args) -> Result<String> {
         Command::Chip { id } => catalog::chip(&ctx, id),
         Command::Models => catalog::models(&ctx),
         Command::Model { id } => catalog::model(&ctx, id),
+        Command::Validate => validate::run(&ctx),
+        Command::Infer(a) => infer::run(&ctx, a),
+        Command::Train(a) => train::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
     }
 }
 

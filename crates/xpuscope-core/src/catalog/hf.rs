@@ -90,7 +90,10 @@ impl Reader<'_> {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => match n.as_u64() {
                 Some(v) => Ok(Some(v)),
-                None => Err(self.err(field, format!("must be a non-negative whole number, got {n}"))),
+                None => Err(self.err(
+                    field,
+                    format!("must be a non-negative whole number, got {n}"),
+                )),
             },
             Some(other) => Err(self.err(field, format!("must be a number, got {other}"))),
         }
@@ -123,7 +126,12 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
         file: file.to_string(),
         line: e.line(),
         column: e.column(),
-        message: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
+        message: e
+            .to_string()
+            .split(" at line")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     })?;
     let Some(obj) = value.as_object() else {
         return Err(HfError::Field {
@@ -166,7 +174,10 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
         Some(d) if d > 0 => d,
         _ => {
             if hidden % heads != 0 {
-                return Err(r.err("head_dim", "is missing and hidden_size is not a multiple of num_attention_heads"));
+                return Err(r.err(
+                    "head_dim",
+                    "is missing and hidden_size is not a multiple of num_attention_heads",
+                ));
             }
             hidden / heads
         }
@@ -178,7 +189,9 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
     // Qwen2 and Qwen2-MoE always carry q/k/v biases; the others say so in `attention_bias`.
     let attention_bias = match family {
         Family::Qwen2 | Family::Qwen2Moe => true,
-        _ => r.opt_bool("attention_bias")?.unwrap_or(matches!(family, Family::GptOss)),
+        _ => r
+            .opt_bool("attention_bias")?
+            .unwrap_or(matches!(family, Family::GptOss)),
     };
 
     let (ffn, moe) = match family {
@@ -193,6 +206,8 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
                 shared_expert_ffn: ffn,
                 dense_layers_first: 0,
                 moe_every: 1,
+                groups: 1,
+                topk_groups: 1,
             };
             (ffn, Some(moe))
         }
@@ -210,6 +225,8 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
                 shared_expert_ffn: ffn,
                 dense_layers_first: 0,
                 moe_every: 1,
+                groups: 1,
+                topk_groups: 1,
             };
             (ffn, Some(moe))
         }
@@ -226,9 +243,15 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
                 experts_per_token: r.u64("num_experts_per_tok")? as u32,
                 shared_experts: u32::from(shared_ffn > 0),
                 expert_ffn,
-                shared_expert_ffn: if shared_ffn > 0 { shared_ffn } else { expert_ffn },
+                shared_expert_ffn: if shared_ffn > 0 {
+                    shared_ffn
+                } else {
+                    expert_ffn
+                },
                 dense_layers_first: dense_first,
                 moe_every: r.opt_u64("decoder_sparse_step")?.unwrap_or(1).max(1) as u32,
+                groups: 1,
+                topk_groups: 1,
             };
             (ffn, Some(moe))
         }
@@ -243,6 +266,12 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
                 shared_expert_ffn: expert_ffn,
                 dense_layers_first: r.opt_u64("first_k_dense_replace")?.unwrap_or(0) as u32,
                 moe_every: r.opt_u64("moe_layer_freq")?.unwrap_or(1).max(1) as u32,
+                groups: r.opt_u64("n_group")?.unwrap_or(1).max(1) as u32,
+                topk_groups: r
+                    .opt_u64("topk_group")?
+                    .or(r.opt_u64("n_group")?)
+                    .unwrap_or(1)
+                    .max(1) as u32,
             };
             (ffn, Some(moe))
         }
@@ -251,7 +280,10 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
         if m.experts_per_token == 0 || m.experts_per_token > m.experts {
             return Err(r.err(
                 "num_experts_per_tok",
-                format!("{} is not between 1 and the {} experts", m.experts_per_token, m.experts),
+                format!(
+                    "{} is not between 1 and the {} experts",
+                    m.experts_per_token, m.experts
+                ),
             ));
         }
     }
@@ -318,7 +350,10 @@ fn sliding(r: &Reader, family: Family) -> Result<Option<SlidingWindow>, HfError>
         return Ok(None);
     }
     if let Some(Value::Array(types)) = r.obj.get("layer_types") {
-        let windowed = types.iter().filter(|t| t.as_str() == Some("sliding_attention")).count();
+        let windowed = types
+            .iter()
+            .filter(|t| t.as_str() == Some("sliding_attention"))
+            .count();
         if windowed == 0 {
             return Ok(None);
         }
@@ -337,7 +372,8 @@ mod tests {
 
     #[test]
     fn unknown_architecture_is_named() {
-        let e = parse_config("c.json", "x", r#"{"architectures":["MambaForCausalLM"]}"#).unwrap_err();
+        let e =
+            parse_config("c.json", "x", r#"{"architectures":["MambaForCausalLM"]}"#).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("`MambaForCausalLM`"), "{msg}");
     }
@@ -356,7 +392,10 @@ mod tests {
             r#"{"architectures":["LlamaForCausalLM"],"num_hidden_layers":2,"hidden_size":64}"#,
         )
         .unwrap_err();
-        assert!(e.to_string().contains("`num_attention_heads` is missing"), "{e}");
+        assert!(
+            e.to_string().contains("`num_attention_heads` is missing"),
+            "{e}"
+        );
     }
 
     #[test]

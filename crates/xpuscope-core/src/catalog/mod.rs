@@ -70,7 +70,11 @@ pub struct CatalogError {
 impl fmt::Display for CatalogError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.issues.len();
-        writeln!(f, "{n} problem{} in the catalogue:", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "{n} problem{} in the catalogue:",
+            if n == 1 { "" } else { "s" }
+        )?;
         for (i, issue) in self.issues.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
@@ -140,7 +144,11 @@ pub fn suggest<'a>(wanted: &str, ids: impl Iterator<Item = &'a str>) -> Vec<Stri
             }
         })
         .collect();
-    scored.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.len().cmp(&b.1.len())).then(a.1.cmp(b.1)));
+    scored.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.len().cmp(&b.1.len()))
+            .then(a.1.cmp(b.1))
+    });
     // Only the closest tier: `h2O` should suggest `h20`, not every two-letter id as well.
     let best = scored.first().map_or(0, |s| s.0);
     scored
@@ -226,7 +234,10 @@ impl Catalog {
         }
         // Report in reading order: by file as given, then by line.
         issues.sort_by_key(|i| {
-            let file_pos = files.iter().position(|f| f.path == i.file).unwrap_or(usize::MAX);
+            let file_pos = files
+                .iter()
+                .position(|f| f.path == i.file)
+                .unwrap_or(usize::MAX);
             (file_pos, i.line.unwrap_or(0))
         });
         if issues.is_empty() {
@@ -307,10 +318,12 @@ fn toml_issue(path: &str, text: &str, e: &toml::de::Error) -> CatalogIssue {
 
 include!(concat!(env!("OUT_DIR"), "/builtin_catalog.rs"));
 
-/// The compiled-in catalogue files, in a stable order.
+/// The compiled-in chip and model files, in a stable order. Other folders (`rules/` for export
+/// rules, `calibration/` for measurements) have their own schemas and readers.
 pub fn builtin_files() -> Vec<CatalogFile> {
     BUILTIN
         .iter()
+        .filter(|(path, _)| path.starts_with("chips/") || path.starts_with("models/"))
         .map(|(path, text)| CatalogFile {
             path: format!("catalog/{path}"),
             text: (*text).to_string(),

@@ -54,7 +54,9 @@ impl<'de> Deserialize<'de> for RawSourced {
         impl<'de> Visitor<'de> for V {
             type Value = RawSourced;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number, string or boolean, or a table { value, source, grade, note }")
+                f.write_str(
+                    "a number, string or boolean, or a table { value, source, grade, note }",
+                )
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawSourced, E> {
                 Ok(bare(RawScalar::Bool(v)))
@@ -87,7 +89,8 @@ impl<'de> Deserialize<'de> for RawSourced {
                         }
                     }
                 }
-                let value = value.ok_or_else(|| de::Error::custom("a sourced value needs a `value` key"))?;
+                let value = value
+                    .ok_or_else(|| de::Error::custom("a sourced value needs a `value` key"))?;
                 Ok(RawSourced {
                     value,
                     source,
@@ -274,6 +277,8 @@ pub struct RawMoe {
     pub shared_expert_ffn_size: Option<Spanned<i64>>,
     pub dense_layers_first: Option<Spanned<i64>>,
     pub moe_every: Option<Spanned<i64>>,
+    pub groups: Option<Spanned<i64>>,
+    pub topk_groups: Option<Spanned<i64>>,
 }
 
 /// `[model.mla]`.

@@ -80,30 +80,50 @@ ds = "https://example.com"
 #[test]
 fn sparse_looking_figures_are_caught() {
     let text = GOOD.replace("bf16 = 100", "bf16 = 300");
-    check_err(&text, &["field `dense.fp8` is 200.0 TFLOPS, below dense.bf16 (300.0)"]);
+    check_err(
+        &text,
+        &["field `dense.fp8` is 200.0 TFLOPS, below dense.bf16 (300.0)"],
+    );
 }
 
 #[test]
 fn derived_values_need_a_note() {
     let text = GOOD.replace(", note = \"400 sparse, halved\"", "");
-    check_err(&text, &["`dense.fp8` is graded `derived` but has no `note`"]);
+    check_err(
+        &text,
+        &["`dense.fp8` is graded `derived` but has no `note`"],
+    );
 }
 
 #[test]
 fn unknown_fields_and_syntax_errors_name_the_line() {
-    check_err("[[chip]]\nid = \"x\"\nspeed = 3\n", &["user/x.toml:3: is not valid: unknown field `speed`"]);
+    check_err(
+        "[[chip]]\nid = \"x\"\nspeed = 3\n",
+        &["user/x.toml:3: is not valid: unknown field `speed`"],
+    );
     check_err("[[chip]\nid = 1", &["user/x.toml:1: is not valid"]);
 }
 
 #[test]
 fn missing_required_fields_are_listed() {
-    check_err("[[chip]]\nid = \"x\"\n", &["field `name` is required", "field `vendor` is required"]);
+    check_err(
+        "[[chip]]\nid = \"x\"\n",
+        &["field `name` is required", "field `vendor` is required"],
+    );
 }
 
 #[test]
 fn later_files_override_earlier_ones() {
-    let a = CatalogFile { path: "a.toml".into(), text: GOOD.into(), builtin: true };
-    let b = CatalogFile { path: "b.toml".into(), text: GOOD.replace("bf16 = 100", "bf16 = 150"), builtin: false };
+    let a = CatalogFile {
+        path: "a.toml".into(),
+        text: GOOD.into(),
+        builtin: true,
+    };
+    let b = CatalogFile {
+        path: "b.toml".into(),
+        text: GOOD.replace("bf16 = 100", "bf16 = 150"),
+        builtin: false,
+    };
     let cat = Catalog::from_files(&[a, b]).unwrap();
     assert_eq!(cat.chips().len(), 1);
     let chip = cat.chip("toy").unwrap();
@@ -135,7 +155,10 @@ ffn_size = 128
 vocab_size = 10
 max_context = 16
 "#;
-    check_err(text, &["user/x.toml:8: `m`: field `kv_heads` 3 does not divide heads (8)"]);
+    check_err(
+        text,
+        &["user/x.toml:8: `m`: field `kv_heads` 3 does not divide heads (8)"],
+    );
 }
 
 mod malformed_input_never_panics {
@@ -170,15 +193,57 @@ mod builtin_laws {
     use super::*;
 
     const REQUIRED_CHIPS: &[&str] = &[
-        "h20", "h100-sxm", "h100-pcie", "h800-sxm", "h200-sxm", "a100-sxm-80gb", "a800-sxm", "l20", "l2", "l40s",
-        "rtx-4090", "rtx-4090d", "b200", "gb200", "mi300x", "mi325x", "mi250x", "gaudi2", "gaudi3", "tpu-v5e",
-        "tpu-v5p", "tpu-v6e", "trainium2", "ascend-910b", "ascend-910c", "ascend-310p", "mlu370-x8", "mtt-s4000",
-        "br100", "br104",
+        "h20",
+        "h100-sxm",
+        "h100-pcie",
+        "h800-sxm",
+        "h200-sxm",
+        "a100-sxm-80gb",
+        "a800-sxm",
+        "l20",
+        "l2",
+        "l40s",
+        "rtx-4090",
+        "rtx-4090d",
+        "b200",
+        "gb200",
+        "mi300x",
+        "mi325x",
+        "mi250x",
+        "gaudi2",
+        "gaudi3",
+        "tpu-v5e",
+        "tpu-v5p",
+        "tpu-v6e",
+        "trainium2",
+        "ascend-910b",
+        "ascend-910c",
+        "ascend-310p",
+        "mlu370-x8",
+        "mtt-s4000",
+        "br100",
+        "br104",
     ];
     const REQUIRED_MODELS: &[&str] = &[
-        "llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.3-70b",
-        "llama-3.1-405b", "mistral-7b", "mixtral-8x7b", "mixtral-8x22b", "qwen2.5-72b", "qwen3-32b",
-        "qwen3-30b-a3b", "qwen3-235b-a22b", "deepseek-v3", "deepseek-r1", "gpt-j-6b", "gpt-3-175b", "falcon-180b",
+        "llama-2-7b",
+        "llama-2-13b",
+        "llama-2-70b",
+        "llama-3.1-8b",
+        "llama-3.1-70b",
+        "llama-3.3-70b",
+        "llama-3.1-405b",
+        "mistral-7b",
+        "mixtral-8x7b",
+        "mixtral-8x22b",
+        "qwen2.5-72b",
+        "qwen3-32b",
+        "qwen3-30b-a3b",
+        "qwen3-235b-a22b",
+        "deepseek-v3",
+        "deepseek-r1",
+        "gpt-j-6b",
+        "gpt-3-175b",
+        "falcon-180b",
         "gpt-oss-120b",
     ];
 
@@ -230,11 +295,24 @@ mod builtin_laws {
         for c in cat().chips() {
             let cap = c.capacity().map(|b| b.gib());
             let bw = c.bandwidth().map(|b| b.gbs());
-            assert!(cap.is_none_or(|v| (1.0..=1024.0).contains(&v)), "{}: capacity {cap:?} GiB", c.id);
-            assert!(bw.is_none_or(|v| (50.0..=20_000.0).contains(&v)), "{}: bandwidth {bw:?} GB/s", c.id);
+            assert!(
+                cap.is_none_or(|v| (1.0..=1024.0).contains(&v)),
+                "{}: capacity {cap:?} GiB",
+                c.id
+            );
+            assert!(
+                bw.is_none_or(|v| (50.0..=20_000.0).contains(&v)),
+                "{}: bandwidth {bw:?} GB/s",
+                c.id
+            );
             for p in Precision::ALL {
                 if let Some(f) = c.peak(p) {
-                    assert!(f.tflops() < 25_000.0, "{}: {p} {} TFLOPS is not a single chip", c.id, f.tflops());
+                    assert!(
+                        f.tflops() < 25_000.0,
+                        "{}: {p} {} TFLOPS is not a single chip",
+                        c.id,
+                        f.tflops()
+                    );
                 }
             }
         }
@@ -281,7 +359,11 @@ mod builtin_laws {
         for m in cat.models() {
             for (what, computed, published) in [
                 ("total", m.parameters(), &m.published_parameters),
-                ("active", m.active_parameters(), &m.published_active_parameters),
+                (
+                    "active",
+                    m.active_parameters(),
+                    &m.published_active_parameters,
+                ),
             ] {
                 if let Some(p) = published {
                     // Some publishers count the embedding lookup table among active parameters.
@@ -317,10 +399,16 @@ mod builtin_laws {
         let check = |id: &str, total: f64, active: Option<f64>| {
             let m = cat.model(id).unwrap();
             let t = m.parameters() / 1e9;
-            assert!((t / total - 1.0).abs() <= 0.02, "{id}: total {t:.2}B, expected {total}B");
+            assert!(
+                (t / total - 1.0).abs() <= 0.02,
+                "{id}: total {t:.2}B, expected {total}B"
+            );
             if let Some(a) = active {
                 let got = m.active_parameters() / 1e9;
-                assert!((got / a - 1.0).abs() <= 0.02, "{id}: active {got:.2}B, expected {a}B");
+                assert!(
+                    (got / a - 1.0).abs() <= 0.02,
+                    "{id}: active {got:.2}B, expected {a}B"
+                );
             }
         };
         check("llama-3.1-70b", 70.6, None);

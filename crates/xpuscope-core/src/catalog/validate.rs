@@ -17,7 +17,11 @@ use crate::units::{Bytes, BytesPerSecond, Dollars, FlopsPerSecond, SquareMm, Wat
 /// The 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Validation state for one entry of one file.
@@ -122,16 +126,26 @@ fn provenance<T>(
         None => d.grade,
     };
     let Some(grade) = grade else {
-        ctx.at(span, field, "has no grade (give it one, or set the entry's `grade`)".to_string());
+        ctx.at(
+            span,
+            field,
+            "has no grade (give it one, or set the entry's `grade`)".to_string(),
+        );
         return None;
     };
     let Some(source) = resolve_source(ctx, span, field, raw.source.as_deref(), d) else {
         if raw.source.is_none() && d.source.is_none() {
-            ctx.at(span, field, "has no source (give it one, or set the entry's `source`)".to_string());
+            ctx.at(
+                span,
+                field,
+                "has no source (give it one, or set the entry's `source`)".to_string(),
+            );
         }
         return None;
     };
-    if matches!(grade, Grade::Derived | Grade::Estimate) && raw.note.as_deref().is_none_or(str::is_empty) {
+    if matches!(grade, Grade::Derived | Grade::Estimate)
+        && raw.note.as_deref().is_none_or(str::is_empty)
+    {
         ctx.at(
             span,
             field,
@@ -147,7 +161,12 @@ fn provenance<T>(
 }
 
 /// A positive finite number.
-fn num(ctx: &mut Ctx, f: &Option<Spanned<RawSourced>>, field: &str, d: &Defaults) -> Option<Sourced<f64>> {
+fn num(
+    ctx: &mut Ctx,
+    f: &Option<Spanned<RawSourced>>,
+    field: &str,
+    d: &Defaults,
+) -> Option<Sourced<f64>> {
     let span = f.as_ref()?;
     match &span.get_ref().value {
         RawScalar::Num(v) if v.is_finite() && *v > 0.0 => provenance(ctx, span, field, *v, d),
@@ -156,13 +175,22 @@ fn num(ctx: &mut Ctx, f: &Option<Spanned<RawSourced>>, field: &str, d: &Defaults
             None
         }
         other => {
-            ctx.at(span, field, format!("must be a number, got {}", other.kind()));
+            ctx.at(
+                span,
+                field,
+                format!("must be a number, got {}", other.kind()),
+            );
             None
         }
     }
 }
 
-fn int(ctx: &mut Ctx, f: &Option<Spanned<RawSourced>>, field: &str, d: &Defaults) -> Option<Sourced<u32>> {
+fn int(
+    ctx: &mut Ctx,
+    f: &Option<Spanned<RawSourced>>,
+    field: &str,
+    d: &Defaults,
+) -> Option<Sourced<u32>> {
     let span = f.as_ref()?;
     match &span.get_ref().value {
         RawScalar::Num(v) if v.fract() == 0.0 && *v >= 1.0 && *v <= f64::from(u32::MAX) => {
@@ -173,35 +201,62 @@ fn int(ctx: &mut Ctx, f: &Option<Spanned<RawSourced>>, field: &str, d: &Defaults
                 RawScalar::Num(v) => v.to_string(),
                 o => o.kind().to_string(),
             };
-            ctx.at(span, field, format!("must be a positive whole number, got {got}"));
+            ctx.at(
+                span,
+                field,
+                format!("must be a positive whole number, got {got}"),
+            );
             None
         }
     }
 }
 
-fn text(ctx: &mut Ctx, f: &Option<Spanned<RawSourced>>, field: &str, d: &Defaults) -> Option<Sourced<String>> {
+fn text(
+    ctx: &mut Ctx,
+    f: &Option<Spanned<RawSourced>>,
+    field: &str,
+    d: &Defaults,
+) -> Option<Sourced<String>> {
     let span = f.as_ref()?;
     match &span.get_ref().value {
         RawScalar::Str(s) if !s.trim().is_empty() => provenance(ctx, span, field, s.clone(), d),
         other => {
-            ctx.at(span, field, format!("must be a non-empty string, got {}", other.kind()));
+            ctx.at(
+                span,
+                field,
+                format!("must be a non-empty string, got {}", other.kind()),
+            );
             None
         }
     }
 }
 
-fn flag(ctx: &mut Ctx, f: &Option<Spanned<RawSourced>>, field: &str, d: &Defaults) -> Option<Sourced<bool>> {
+fn flag(
+    ctx: &mut Ctx,
+    f: &Option<Spanned<RawSourced>>,
+    field: &str,
+    d: &Defaults,
+) -> Option<Sourced<bool>> {
     let span = f.as_ref()?;
     match &span.get_ref().value {
         RawScalar::Bool(b) => provenance(ctx, span, field, *b, d),
         other => {
-            ctx.at(span, field, format!("must be true or false, got {}", other.kind()));
+            ctx.at(
+                span,
+                field,
+                format!("must be true or false, got {}", other.kind()),
+            );
             None
         }
     }
 }
 
-fn date(ctx: &mut Ctx, f: &Option<Spanned<RawSourced>>, field: &str, d: &Defaults) -> Option<Sourced<Date>> {
+fn date(
+    ctx: &mut Ctx,
+    f: &Option<Spanned<RawSourced>>,
+    field: &str,
+    d: &Defaults,
+) -> Option<Sourced<Date>> {
     let span = f.as_ref()?;
     let parsed = match &span.get_ref().value {
         RawScalar::Str(s) => Date::parse(s),
@@ -211,7 +266,11 @@ fn date(ctx: &mut Ctx, f: &Option<Spanned<RawSourced>>, field: &str, d: &Default
     match parsed {
         Some(date) => provenance(ctx, span, field, date, d),
         None => {
-            ctx.at(span, field, "must be a date written YYYY, YYYY-MM or YYYY-MM-DD".to_string());
+            ctx.at(
+                span,
+                field,
+                "must be a date written YYYY, YYYY-MM or YYYY-MM-DD".to_string(),
+            );
             None
         }
     }
@@ -234,7 +293,8 @@ fn required_str(ctx: &mut Ctx, s: &Option<Spanned<String>>, field: &str) -> Opti
 fn check_id(ctx: &mut Ctx, id: &Spanned<String>) -> bool {
     let s = id.get_ref();
     let ok = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         && !s.starts_with('-')
         && !s.ends_with('-');
     if !ok {
@@ -269,7 +329,10 @@ pub fn chip(ctx: &mut Ctx, raw: &RawChip, origin: Origin) -> Option<Chip> {
                 ctx.at(
                     g,
                     "grade",
-                    format!("unknown grade `{}`; expected vendor, reported, derived or estimate", g.get_ref()),
+                    format!(
+                        "unknown grade `{}`; expected vendor, reported, derived or estimate",
+                        g.get_ref()
+                    ),
                 );
                 None
             }
@@ -279,13 +342,21 @@ pub fn chip(ctx: &mut Ctx, raw: &RawChip, origin: Origin) -> Option<Chip> {
     if let Some(src) = &raw.source {
         let s = src.get_ref();
         if looks_like_key(s) && !raw.sources.contains_key(s) {
-            ctx.at(src, "source", format!("`{s}` is not a key of the entry's `sources` table"));
+            ctx.at(
+                src,
+                "source",
+                format!("`{s}` is not a key of the entry's `sources` table"),
+            );
         }
     }
     for (key, loc) in &raw.sources {
         if loc.trim().is_empty() {
             let line = ctx.entry_line;
-            ctx.push(line, &format!("sources.{key}"), "must not be empty".to_string());
+            ctx.push(
+                line,
+                &format!("sources.{key}"),
+                "must not be empty".to_string(),
+            );
         }
     }
     let d = Defaults {
@@ -309,7 +380,8 @@ pub fn chip(ctx: &mut Ctx, raw: &RawChip, origin: Origin) -> Option<Chip> {
             (Precision::Int4, &rd.int4),
         ];
         for (p, f) in fields {
-            dense[p.index()] = num(ctx, f, &format!("dense.{p}"), &d).map(|s| s.map(FlopsPerSecond::from_tflops));
+            dense[p.index()] =
+                num(ctx, f, &format!("dense.{p}"), &d).map(|s| s.map(FlopsPerSecond::from_tflops));
         }
     }
 
@@ -336,14 +408,17 @@ pub fn chip(ctx: &mut Ctx, raw: &RawChip, origin: Origin) -> Option<Chip> {
         die_area: num(ctx, &raw.die_area_mm2, "die_area_mm2", &d).map(|s| s.map(SquareMm::new)),
         die_count: int(ctx, &raw.die_count, "die_count", &d),
         memory_type: text(ctx, &raw.memory_type, "memory_type", &d),
-        memory_capacity: num(ctx, &raw.memory_capacity_gib, "memory_capacity_gib", &d).map(|s| s.map(Bytes::from_gib)),
+        memory_capacity: num(ctx, &raw.memory_capacity_gib, "memory_capacity_gib", &d)
+            .map(|s| s.map(Bytes::from_gib)),
         memory_bandwidth: num(ctx, &raw.memory_bandwidth_gbs, "memory_bandwidth_gbs", &d)
             .map(|s| s.map(BytesPerSecond::from_gbs)),
         dense,
         scale_up,
-        scale_out: num(ctx, &raw.scale_out_gbs, "scale_out_gbs", &d).map(|s| s.map(BytesPerSecond::from_gbs)),
+        scale_out: num(ctx, &raw.scale_out_gbs, "scale_out_gbs", &d)
+            .map(|s| s.map(BytesPerSecond::from_gbs)),
         host_link: text(ctx, &raw.host_link, "host_link", &d),
-        host_link_bandwidth: num(ctx, &raw.host_link_gbs, "host_link_gbs", &d).map(|s| s.map(BytesPerSecond::from_gbs)),
+        host_link_bandwidth: num(ctx, &raw.host_link_gbs, "host_link_gbs", &d)
+            .map(|s| s.map(BytesPerSecond::from_gbs)),
         tdp: num(ctx, &raw.tdp_w, "tdp_w", &d).map(|s| s.map(Watts::new)),
         form_factor: text(ctx, &raw.form_factor, "form_factor", &d),
         datacenter: flag(ctx, &raw.datacenter, "datacenter", &d),
@@ -386,7 +461,10 @@ fn check_chip_laws(ctx: &mut Ctx, raw: &RawChip, chip: &Chip) {
     if let Some(su) = &chip.scale_up {
         if let (Some(b), Some(p)) = (&su.bidirectional, &su.per_direction) {
             if (b.value.get() - 2.0 * p.value.get()).abs() > 0.01 * b.value.get() {
-                let line = raw.scale_up.as_ref().map_or(ctx.entry_line, |s| line_of(ctx.text, s.span().start));
+                let line = raw
+                    .scale_up
+                    .as_ref()
+                    .map_or(ctx.entry_line, |s| line_of(ctx.text, s.span().start));
                 ctx.push(
                     line,
                     "scale_up.per_direction_gbs",
@@ -405,7 +483,11 @@ fn pos_int(ctx: &mut Ctx, v: &Option<Spanned<i64>>, field: &str, required: bool)
     match v {
         Some(s) if *s.get_ref() >= 1 => Some(*s.get_ref() as u64),
         Some(s) => {
-            ctx.at(s, field, format!("must be a positive whole number, got {}", s.get_ref()));
+            ctx.at(
+                s,
+                field,
+                format!("must be a positive whole number, got {}", s.get_ref()),
+            );
             None
         }
         None => {
@@ -421,7 +503,11 @@ fn nonneg_int(ctx: &mut Ctx, v: &Option<Spanned<i64>>, field: &str) -> Option<u6
     match v {
         Some(s) if *s.get_ref() >= 0 => Some(*s.get_ref() as u64),
         Some(s) => {
-            ctx.at(s, field, format!("must not be negative, got {}", s.get_ref()));
+            ctx.at(
+                s,
+                field,
+                format!("must not be negative, got {}", s.get_ref()),
+            );
             None
         }
         None => None,
@@ -441,7 +527,11 @@ pub fn model(ctx: &mut Ctx, raw: &RawModel, origin: Origin) -> Option<Model> {
             None
         }
     };
-    let name = raw.name.as_ref().map(|n| n.get_ref().clone()).or_else(|| id.clone());
+    let name = raw
+        .name
+        .as_ref()
+        .map(|n| n.get_ref().clone())
+        .or_else(|| id.clone());
     let source = required_str(ctx, &raw.source, "source");
     let layers = pos_int(ctx, &raw.layers, "layers", true);
     let hidden = pos_int(ctx, &raw.hidden_size, "hidden_size", true);
@@ -457,7 +547,11 @@ pub fn model(ctx: &mut Ctx, raw: &RawModel, origin: Origin) -> Option<Model> {
             "gated" => Some(MlpKind::Gated),
             "plain" => Some(MlpKind::Plain),
             other => {
-                ctx.at(s, "mlp", format!("unknown MLP kind `{other}`; expected `gated` or `plain`"));
+                ctx.at(
+                    s,
+                    "mlp",
+                    format!("unknown MLP kind `{other}`; expected `gated` or `plain`"),
+                );
                 None
             }
         },
@@ -480,7 +574,11 @@ pub fn model(ctx: &mut Ctx, raw: &RawModel, origin: Origin) -> Option<Model> {
     };
     if let (Some(h), Some(kv), Some(span)) = (heads, kv_heads, &raw.kv_heads) {
         if kv > h || h % kv != 0 {
-            ctx.at(span, "kv_heads", format!("{kv} does not divide heads ({h})"));
+            ctx.at(
+                span,
+                "kv_heads",
+                format!("{kv} does not divide heads ({h})"),
+            );
         }
     }
     let head_dim = match (head_dim, hidden, heads) {
@@ -515,12 +613,23 @@ pub fn model(ctx: &mut Ctx, raw: &RawModel, origin: Origin) -> Option<Model> {
         Some(Moe {
             experts: experts as u32,
             experts_per_token: k as u32,
-            shared_experts: nonneg_int(ctx, &m.shared_experts, "moe.shared_experts").unwrap_or(0) as u32,
+            shared_experts: nonneg_int(ctx, &m.shared_experts, "moe.shared_experts").unwrap_or(0)
+                as u32,
             expert_ffn,
-            shared_expert_ffn: pos_int(ctx, &m.shared_expert_ffn_size, "moe.shared_expert_ffn_size", false)
-                .unwrap_or(expert_ffn),
-            dense_layers_first: nonneg_int(ctx, &m.dense_layers_first, "moe.dense_layers_first").unwrap_or(0) as u32,
+            shared_expert_ffn: pos_int(
+                ctx,
+                &m.shared_expert_ffn_size,
+                "moe.shared_expert_ffn_size",
+                false,
+            )
+            .unwrap_or(expert_ffn),
+            dense_layers_first: nonneg_int(ctx, &m.dense_layers_first, "moe.dense_layers_first")
+                .unwrap_or(0) as u32,
             moe_every: pos_int(ctx, &m.moe_every, "moe.moe_every", false).unwrap_or(1) as u32,
+            groups: pos_int(ctx, &m.groups, "moe.groups", false).unwrap_or(1) as u32,
+            topk_groups: pos_int(ctx, &m.topk_groups, "moe.topk_groups", false)
+                .or(pos_int(ctx, &m.groups, "moe.groups", false))
+                .unwrap_or(1) as u32,
         })
     });
     let mla = raw.mla.as_ref().and_then(|m| {
@@ -545,7 +654,10 @@ pub fn model(ctx: &mut Ctx, raw: &RawModel, origin: Origin) -> Option<Model> {
             ctx.at(
                 span,
                 "moe.dense_layers_first",
-                format!("{} leaves no MoE layer among the {layers} layers", m.dense_layers_first),
+                format!(
+                    "{} leaves no MoE layer among the {layers} layers",
+                    m.dense_layers_first
+                ),
             );
         }
     }
@@ -557,7 +669,12 @@ pub fn model(ctx: &mut Ctx, raw: &RawModel, origin: Origin) -> Option<Model> {
         sources: &no_sources,
     };
     let published_parameters = num(ctx, &raw.published_parameters, "published_parameters", &d);
-    let published_active_parameters = num(ctx, &raw.published_active_parameters, "published_active_parameters", &d);
+    let published_active_parameters = num(
+        ctx,
+        &raw.published_active_parameters,
+        "published_active_parameters",
+        &d,
+    );
 
     if ctx.issues.len() != before {
         return None;
@@ -585,7 +702,9 @@ pub fn model(ctx: &mut Ctx, raw: &RawModel, origin: Origin) -> Option<Model> {
         sliding_window,
         published_parameters,
         published_active_parameters,
-        published_active_includes_embeddings: raw.published_active_includes_embeddings.unwrap_or(false),
+        published_active_includes_embeddings: raw
+            .published_active_includes_embeddings
+            .unwrap_or(false),
         origin,
     })
 }

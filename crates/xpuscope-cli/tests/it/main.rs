@@ -1,0 +1,3 @@
+//! The CLI integration tests: one binary, one module per command.
+
+mod export;

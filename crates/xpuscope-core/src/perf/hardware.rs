@@ -1,0 +1,132 @@
+//! A chip as the performance model sees it: resolved peaks, bandwidths and links, with the
+//! efficiency parameters applied once.
+//!
+//! Resolving up front keeps the inner loops free of lookups and `Option`s, and turns a missing
+//! catalogue value into one clear error naming the field and how to supply it.
+
+use crate::chip::{Chip, Precision};
+use crate::perf::efficiency::Efficiency;
+use crate::perf::PerfError;
+use crate::units::{Bytes, BytesPerSecond, FlopsPerSecond};
+
+/// What the cost model needs to know about a chip.
+#[derive(Debug, Clone)]
+pub struct Hardware {
+    /// Chip id (for messages).
+    pub id: String,
+    /// Dense peak per precision, zero where the chip has no native support.
+    pub peak: [FlopsPerSecond; 9],
+    /// Peak memory bandwidth.
+    pub bandwidth: BytesPerSecond,
+    /// Memory capacity.
+    pub capacity: Bytes,
+    /// Per-direction bandwidth between chips of one scale-up domain (the host link for PCIe cards).
+    pub link: BytesPerSecond,
+    /// Chips in one scale-up domain (1 for a card without a fabric: the box's PCIe is its domain).
+    pub domain: u32,
+    /// Whether the chips talk over a real fabric (NVLink, Infinity Fabric, ICI, ...) rather than
+    /// the host's PCIe.
+    pub fabric: bool,
+    /// Per-direction scale-out bandwidth per chip (defaults to the scale-up link when unknown).
+    pub network: BytesPerSecond,
+    /// Whether the network figure is from the catalogue.
+    pub network_known: bool,
+    /// Fraction of peak a large 16-bit GEMM reaches on this vendor's chips.
+    pub gemm_efficiency: f64,
+    /// Whether that fraction is fitted to this vendor's measurements.
+    pub gemm_calibrated: bool,
+}
+
+/// The per-box size of PCIe servers: eight cards share a host, which is what a domain means for
+/// chips without a fabric (an "8-GPU PCIe box").
+pub const PCIE_BOX: u32 = 8;
+
+impl Hardware {
+    /// Resolves a catalogue chip. Fails when memory capacity, memory bandwidth or 16-bit throughput
+    /// is unknown, naming the field.
+    pub fn from_chip(chip: &Chip, eff: &Efficiency) -> Result<Hardware, PerfError> {
+        let missing = |field: &'static str| PerfError::MissingSpec {
+            chip: chip.id.clone(),
+            field,
+        };
+        let capacity = chip
+            .capacity()
+            .ok_or_else(|| missing("memory_capacity_gib"))?;
+        let bandwidth = chip
+            .bandwidth()
+            .ok_or_else(|| missing("memory_bandwidth_gbs"))?;
+        let mut peak = [FlopsPerSecond::ZERO; 9];
+        for p in Precision::ALL {
+            if let Some(v) = chip.peak(p) {
+                peak[p.index()] = v;
+            }
+        }
+        // A chip listing only FP16 runs BF16 work at its FP16 rate and vice versa (same units).
+        let (bf16, fp16) = (Precision::Bf16.index(), Precision::Fp16.index());
+        if peak[bf16].get() == 0.0 {
+            peak[bf16] = peak[fp16];
+        }
+        if peak[fp16].get() == 0.0 {
+            peak[fp16] = peak[bf16];
+        }
+        if peak[bf16].get() == 0.0 {
+            return Err(missing("dense.bf16"));
+        }
+        let fabric = chip.has_fabric() && !is_pcie(chip);
+        let link = chip
+            .scale_up_bandwidth()
+            .or_else(|| chip.host_link_bandwidth.as_ref().map(|s| s.value))
+            // A card with no link figure at all: PCIe Gen4 x16, 32 GB/s per direction.
+            .unwrap_or(BytesPerSecond::from_gbs(32.0));
+        let domain = if fabric {
+            chip.domain_size().max(1)
+        } else {
+            PCIE_BOX
+        };
+        let network = chip.scale_out.as_ref().map(|s| s.value);
+        Ok(Hardware {
+            id: chip.id.clone(),
+            peak,
+            bandwidth,
+            capacity,
+            link,
+            domain,
+            fabric,
+            network: network.unwrap_or(link),
+            network_known: network.is_some(),
+            gemm_efficiency: eff.gemm_for_vendor(&chip.vendor),
+            gemm_calibrated: Efficiency::vendor_is_calibrated(&chip.vendor),
+        })
+    }
+
+    /// Dense peak in a precision (zero when unsupported).
+    #[inline]
+    pub fn peak(&self, p: Precision) -> FlopsPerSecond {
+        self.peak[p.index()]
+    }
+
+    /// Whether the chip computes natively in a precision.
+    #[inline]
+    pub fn supports(&self, p: Precision) -> bool {
+        self.peak[p.index()].get() > 0.0
+    }
+
+    /// Bandwidth between two chips `span` apart: the scale-up link inside a domain, the network
+    /// beyond it.
+    #[inline]
+    pub fn link_for(&self, span: u32) -> BytesPerSecond {
+        if span <= self.domain {
+            self.link
+        } else {
+            self.network.min(self.link)
+        }
+    }
+}
+
+/// Whether the chip's only chip-to-chip path is PCIe (a scale-up table that just names PCIe).
+fn is_pcie(chip: &Chip) -> bool {
+    chip.scale_up
+        .as_ref()
+        .and_then(|s| s.name.as_ref())
+        .is_some_and(|n| n.value.to_ascii_lowercase().starts_with("pcie"))
+}
