@@ -31,11 +31,6 @@ impl Table {
         self.rows.push(cells);
     }
 
-    /// Whether the table has no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// Renders with a header line, or without one when every header is empty.
     pub fn render(&self) -> String {
         let n = self.header.len();
@@ -52,9 +47,9 @@ impl Table {
         let mut out = String::new();
         let mut line = |row: &[String]| {
             let mut s = String::new();
-            for i in 0..n {
+            for (i, width) in widths.iter().enumerate() {
                 let cell = row.get(i).map_or("", String::as_str);
-                let pad = widths[i].saturating_sub(cell.chars().count());
+                let pad = width.saturating_sub(cell.chars().count());
                 let last = i + 1 == n;
                 match self.align[i] {
                     Align::Right => {

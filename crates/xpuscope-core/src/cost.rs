@@ -81,7 +81,7 @@ impl CostAssumptions {
     /// Checks the ranges.
     pub fn validate(&self) -> Result<(), CostError> {
         let bad = |s: &str| Err(CostError::Assumption(s.to_string()));
-        if !(self.depreciation_years > 0.0) {
+        if self.depreciation_years.is_nan() || self.depreciation_years <= 0.0 {
             return bad("depreciation years must be positive");
         }
         if !(0.0..=1.5).contains(&self.utilisation) {

@@ -588,6 +588,5 @@ pub fn model(ctx: &Ctx, id: &str) -> Result<String> {
         format!("{} KiB per token at 16 bits", sig(kv / 1024.0)),
     );
     row("source", m.source.clone());
-    drop(row);
     Ok(format!("{} ({})\n\n{}", m.name, m.id, t.render()))
 }

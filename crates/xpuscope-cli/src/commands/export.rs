@@ -150,6 +150,7 @@ struct RuleView {
     kind: &'static str,
     title: String,
     short: String,
+    announced: Option<String>,
     effective: String,
     published: Option<String>,
     compliance: Option<String>,
@@ -166,6 +167,7 @@ fn rule_view(r: &Rule) -> RuleView {
         kind: r.kind.as_str(),
         title: r.title.clone(),
         short: r.short.clone(),
+        announced: r.announced.map(|d| d.to_string()),
         effective: r.effective.to_string(),
         published: r.published.map(|d| d.to_string()),
         compliance: r.compliance.map(|d| d.to_string()),
@@ -372,7 +374,7 @@ fn timeline_view(t: &Timeline, overrides: Vec<OverrideView>) -> TimelineView {
                     citation: r.rule.as_ref().and_then(|x| x.citation.clone()),
                     source: r.rule.as_ref().map(|x| x.source.clone()),
                     eccn: c.and_then(Classification::eccn).map(export::Eccn::as_str),
-                    eccn_determined: c.map_or(true, |c| c.outcome.is_determined()),
+                    eccn_determined: c.is_none_or(|c| c.outcome.is_determined()),
                     tpp: c.map(|c| c.tpp.get()),
                     performance_density: c.and_then(|c| c.performance_density.map(|p| p.get())),
                     licence_china: c.map(|c| c.licence.china.as_str()),
@@ -492,6 +494,12 @@ fn classification_text(c: &Classification, chip: &Chip, applied: &[OverrideView]
     t.row(vec![
         "performance density".into(),
         match (c.performance_density, c.die_area) {
+            (Some(p), Some(a)) if matches!(c.rule.kind, export::RuleKind::Eccn2022(_)) => {
+                format!(
+                    "{p}  (TPP / {} mm²; not used by this rule)",
+                    trimmed(a.get())
+                )
+            }
             (Some(p), Some(a)) => format!("{p}  (TPP / {} mm² logic die area)", trimmed(a.get())),
             _ => "unknown (no logic die area)".into(),
         },
@@ -541,10 +549,10 @@ fn classification_text(c: &Classification, chip: &Chip, applied: &[OverrideView]
     if let Outcome::Undetermined { missing, .. } = &c.outcome {
         let sets: Vec<String> = missing
             .iter()
-            .map(|m| format!("--set {}=...", m.field()))
+            .map(|m| format!("--set {}=VALUE", m.field()))
             .collect();
         caveats.push(format!(
-            "To settle it, supply the missing data: {}.",
+            "To settle it, supply the missing data with {}.",
             sets.join(" ")
         ));
     }

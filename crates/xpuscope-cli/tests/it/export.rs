@@ -222,7 +222,7 @@ int8 = 290
         "--catalog",
         dir.to_str().unwrap(),
     ]);
-    assert!(text.contains("--set die_area_mm2="), "{text}");
+    assert!(text.contains("--set die_area_mm2=VALUE"), "{text}");
     let v = json(&[
         "export",
         "my-npu",

@@ -123,9 +123,8 @@ pub fn tpp(chip: &Chip) -> Option<TppFigure> {
         let Some(rate) = chip.peak(p) else { continue };
         let t = Tpp::of(rate, p);
         // Strictly larger beyond rounding: an earlier precision in TIE_ORDER keeps a tie.
-        let better = best.map_or(true, |b| {
-            t.0 > b.tpp.0 && (t.0 - b.tpp.0).abs() > REL_TOLERANCE * b.tpp.0.abs()
-        });
+        let better = best
+            .is_none_or(|b| t.0 > b.tpp.0 && (t.0 - b.tpp.0).abs() > REL_TOLERANCE * b.tpp.0.abs());
         if better {
             best = Some(TppFigure {
                 tpp: t,

@@ -269,8 +269,8 @@ impl RuleSet {
     pub fn eccn_rule(&self, date: Date) -> Option<&Rule> {
         self.rules
             .iter()
-            .filter(|r| r.kind.is_eccn() && r.effective.ordinal() <= date.ordinal())
-            .last()
+            .rev()
+            .find(|r| r.kind.is_eccn() && r.effective.ordinal() <= date.ordinal())
     }
 
     /// Every rule in force on `date`, oldest first: a 3A090 rule is replaced by a later one, and the

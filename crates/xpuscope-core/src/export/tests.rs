@@ -661,7 +661,7 @@ fn known_classifications_of_catalogue_chips() {
         Known { id: "a100-sxm-80gb",  tpp: 4_992.0,  pd: Some(6.04),  y2022: ORIG, y2023: A,   review_2026: Some(Cbc) },
         // H20: just under both 3A090.b gates.
         Known { id: "h20",            tpp: 2_368.0,  pd: Some(2.91),  y2022: OUT,  y2023: OUT, review_2026: Some(Review::LicencesIssued) },
-        Known { id: "l20",            tpp: 1_912.0,  pd: Some(3.14),  y2022: OUT,  y2023: OUT, review_2026: None },
+        Known { id: "l20",            tpp: 1_912.0,  pd: Some(3.15),  y2022: OUT,  y2023: OUT, review_2026: None },
         Known { id: "l40s",           tpp: 5_864.0,  pd: Some(9.63),  y2022: OUT,  y2023: A,   review_2026: Some(Cbc) },
         // RTX 4090: a consumer part, but TPP >= 4800 keeps Note 2 from applying.
         Known { id: "rtx-4090",       tpp: 5_284.8,  pd: Some(8.69),  y2022: OUT,  y2023: A,   review_2026: Some(Cbc) },

@@ -180,7 +180,7 @@ impl Override {
             Setting::MemoryBandwidth(b) => chip.memory_bandwidth = Some(Sourced::user(b, &what)),
             Setting::Datacenter(d) => chip.datacenter = Some(Sourced::user(d, &what)),
             Setting::ScaleUp(b) => {
-                let su = chip.scale_up.get_or_insert_with(|| ScaleUp {
+                let su = chip.scale_up.get_or_insert(ScaleUp {
                     name: None,
                     bidirectional: None,
                     per_direction: None,

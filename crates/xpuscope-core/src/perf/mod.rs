@@ -135,3 +135,6 @@ pub fn check_layout_with(model: &Model, l: &Layout, uneven_stages: bool) -> Resu
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

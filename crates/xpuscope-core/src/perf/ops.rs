@@ -795,30 +795,18 @@ impl<'a> Sharded<'a> {
         }
     }
 
-    /// All-reduce of `bytes` over `n` chips that span `span` chips of the machine.
-    fn all_reduce(
-        &self,
-        b: &mut Breakdown,
-        c: &Costs,
-        hw: &Hardware,
-        class: OpClass,
-        bytes: f64,
-        n: u32,
-        span: u32,
-        times: f64,
-    ) {
+    /// Tensor-parallel all-reduce of `bytes` (ring: each chip sends `2 (n - 1) / n` of it), over
+    /// the scale-up link while TP fits in the domain and the network beyond it.
+    fn tp_all_reduce(&self, b: &mut Breakdown, c: &Costs, hw: &Hardware, bytes: f64, times: f64) {
+        let n = self.layout.tp;
         if n <= 1 || times == 0.0 {
             return;
         }
         let nf = f64::from(n);
-        let bw = hw.link_for(span).get() * c.link_eff;
-        let lat = if span <= hw.domain {
-            c.lat_up
-        } else {
-            c.lat_out
-        };
+        let bw = hw.link_for(n).get() * c.link_eff;
+        let lat = if n <= hw.domain { c.lat_up } else { c.lat_out };
         let wire = bytes * 2.0 * (nf - 1.0) / nf;
-        b.transfer(class, wire, wire / bw, lat, times);
+        b.transfer(OpClass::TpComm, wire, wire / bw, lat, times);
     }
 
     /// Costs one forward pass of `shape` through every layer, on one chip of each stage in turn.
@@ -851,16 +839,7 @@ impl<'a> Sharded<'a> {
         // for parallel attention+MLP blocks), of the hidden state, in 16 bits.
         let per_layer = if m.parallel_block { 1.0 } else { 2.0 };
         let layers = f64::from(m.layers);
-        self.all_reduce(
-            &mut b,
-            c,
-            hw,
-            OpClass::TpComm,
-            t * h * ACT16,
-            self.layout.tp,
-            self.layout.tp,
-            per_layer * layers,
-        );
+        self.tp_all_reduce(&mut b, c, hw, t * h * ACT16, per_layer * layers);
 
         // LM head on the logits' tokens, 16-bit weights (engines keep the head unquantised).
         let lt = s.seqs * s.logits_per_seq;
