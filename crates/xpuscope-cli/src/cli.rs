@@ -56,6 +56,19 @@ pub enum Command {
     /// Training performance: step time, MFU, memory, time and cost to train; `--search` finds
     /// the best parallel layout.
     Train(TrainArgs),
+    /// Chips side by side on a workload suite: value, ratio to the first chip, cost.
+    Compare(CompareArgs),
+    /// Evaluate every combination of chips, models, layouts, batches and lengths; one row per point
+    /// as CSV (`--format text`) or JSON lines (`--format json`).
+    Sweep(SweepArgs),
+    /// Each chip's compute and bandwidth ceilings with the model's prefill and decode operators
+    /// placed on them; `--svg FILE` draws the chart.
+    Roofline(RooflineArgs),
+    /// Check a TOML file of claims about chips and give a verdict per claim.
+    Claims {
+        /// The claims file (see examples/claims/).
+        file: std::path::PathBuf,
+    },
     /// US export controls (EAR 3A090): a chip's classification on a date and why, its timeline,
     /// what-if on its specs, and design to threshold. Informational, not legal advice.
     Export(crate::commands::export::ExportArgs),
@@ -269,4 +282,132 @@ pub struct CostArgs {
     /// Override: rent per chip-hour in dollars (replaces the ownership cost model).
     #[arg(long)]
     pub chip_hour_price: Option<f64>,
+}
+
+/// `xpuscope compare` flags.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Chip ids; the first is the reference for ratios.
+    #[arg(required = true, num_args = 2..)]
+    pub chips: Vec<String>,
+    /// Model id or config.json path.
+    #[arg(long, default_value = "llama-3.1-70b")]
+    pub model: String,
+    /// Chips serving the inference rows (one node).
+    #[arg(long = "chips", default_value_t = 8)]
+    pub infer_chips: u32,
+    /// Chips for the training row.
+    #[arg(long, default_value_t = 64)]
+    pub train_chips: u32,
+    /// Weight precision for inference rows.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Fp8)]
+    pub weights: PrecisionArg,
+    /// Training precision.
+    #[arg(long, value_enum, default_value_t = TrainPrecisionArg::Bf16)]
+    pub train_precision: TrainPrecisionArg,
+    /// Tokens of the training run priced on the train row.
+    #[arg(long, default_value_t = 1e12)]
+    pub train_tokens: f64,
+    /// Serving-engine behaviour.
+    #[arg(long, value_enum, default_value_t = EngineArg::Modern)]
+    pub engine: EngineArg,
+    /// Write a chart of the ratios per workload to this SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub cost: CostArgs,
+}
+
+/// What a sweep evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SweepKind {
+    /// Inference points (TTFT, TPOT, throughput).
+    Infer,
+    /// Training points (best layout per chip count).
+    Train,
+}
+
+/// `xpuscope sweep` flags. Lists are comma-separated.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Inference or training points.
+    #[arg(long, value_enum, default_value_t = SweepKind::Infer)]
+    pub kind: SweepKind,
+    /// Chip ids.
+    #[arg(long = "chip", value_delimiter = ',', required = true)]
+    pub chips: Vec<String>,
+    /// Model ids or config.json paths.
+    #[arg(long = "model", value_delimiter = ',', required = true)]
+    pub models: Vec<String>,
+    /// Tensor-parallel degrees (inference).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub tp: Vec<u32>,
+    /// Pipeline stages (inference).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub pp: Vec<u32>,
+    /// Expert-parallel degrees (inference).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub ep: Vec<u32>,
+    /// Data-parallel replicas (inference).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub dp: Vec<u32>,
+    /// Batch sizes, or `max`.
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub batch: Vec<String>,
+    /// Prompt lengths.
+    #[arg(long, value_delimiter = ',', default_value = "1024")]
+    pub input_len: Vec<u64>,
+    /// Output lengths.
+    #[arg(long, value_delimiter = ',', default_value = "256")]
+    pub output_len: Vec<u64>,
+    /// Weight precisions.
+    #[arg(long, value_delimiter = ',', value_enum, default_value = "bf16")]
+    pub weights: Vec<PrecisionArg>,
+    /// KV-cache precision.
+    #[arg(long = "kv-cache", value_enum, default_value_t = KvArg::Bf16)]
+    pub kv_cache: KvArg,
+    /// Serving-engine behaviour.
+    #[arg(long, value_enum, default_value_t = EngineArg::Modern)]
+    pub engine: EngineArg,
+    /// Chip counts (training).
+    #[arg(long, value_delimiter = ',', default_value = "64")]
+    pub chip_count: Vec<u32>,
+    /// Sequence lengths (training).
+    #[arg(long, value_delimiter = ',', default_value = "4096")]
+    pub seq_len: Vec<u64>,
+    /// Global batch in sequences (training).
+    #[arg(long, value_delimiter = ',', default_value = "512")]
+    pub global_batch: Vec<u64>,
+    /// Training precision.
+    #[arg(long, value_enum, default_value_t = TrainPrecisionArg::Bf16)]
+    pub precision: TrainPrecisionArg,
+}
+
+/// `xpuscope roofline` flags.
+#[derive(Debug, clap::Args)]
+pub struct RooflineArgs {
+    /// Chip ids.
+    #[arg(required = true, num_args = 1..)]
+    pub chips: Vec<String>,
+    /// Model id or config.json path.
+    #[arg(long, default_value = "llama-3.1-70b")]
+    pub model: String,
+    /// Tensor-parallel degree.
+    #[arg(long, default_value_t = 1)]
+    pub tp: u32,
+    /// Weight precision (sets which peak is the compute ceiling).
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Fp8)]
+    pub weights: PrecisionArg,
+    /// Batch.
+    #[arg(long, default_value_t = 8)]
+    pub batch: u64,
+    /// Prompt tokens.
+    #[arg(long, default_value_t = 2048)]
+    pub input_len: u64,
+    /// Generated tokens.
+    #[arg(long, default_value_t = 256)]
+    pub output_len: u64,
+    /// Write the chart to this SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
 }

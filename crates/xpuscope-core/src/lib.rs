@@ -7,6 +7,8 @@
 pub mod calibration;
 pub mod catalog;
 pub mod chip;
+pub mod claims;
+pub mod compare;
 pub mod cost;
 pub mod export;
 pub mod model;

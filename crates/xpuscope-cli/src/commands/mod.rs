@@ -3,10 +3,14 @@
 
 mod breakdown;
 mod catalog;
+mod claims;
+mod compare;
 mod cost;
 pub mod export;
 mod infer;
-mod train;
+mod roofline;
+mod sweep;
+pub mod train;
 mod validate;
 
 use std::path::PathBuf;
@@ -43,6 +47,10 @@ pub fn run(args: Args) -> Result<String> {
         Command::Validate => validate::run(&ctx),
         Command::Infer(a) => infer::run(&ctx, a),
         Command::Train(a) => train::run(&ctx, a),
+        Command::Compare(a) => compare::run(&ctx, a),
+        Command::Claims { file } => claims::run(&ctx, file),
+        Command::Sweep(a) => sweep::run(&ctx, a),
+        Command::Roofline(a) => roofline::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
     }
 }

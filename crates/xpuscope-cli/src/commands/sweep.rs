@@ -1,0 +1,334 @@
+//! `sweep`: the cross product of the given lists, evaluated on all cores, one row per point.
+//!
+//! Text format writes CSV with a header; JSON writes one object per line. A point that cannot be
+//! evaluated (a layout that does not divide, a model that does not fit) is a row with its error,
+//! not a failure of the sweep.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{bail, Result};
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+use xpuscope_core::chip::Chip;
+use xpuscope_core::model::Model;
+use xpuscope_core::perf::search::{self, Fixed, Space};
+use xpuscope_core::perf::train::Trainer;
+use xpuscope_core::perf::{Batch, Efficiency, InferConfig, Layout, Precisions};
+
+use super::Ctx;
+use crate::cli::{Format, SweepArgs, SweepKind, TrainPrecisionArg};
+
+/// Column order for CSV.
+const INFER_COLUMNS: &[&str] = &[
+    "chip",
+    "model",
+    "tp",
+    "pp",
+    "dp",
+    "ep",
+    "weights",
+    "batch",
+    "input_len",
+    "output_len",
+    "chips",
+    "fits",
+    "ttft_s",
+    "tpot_s",
+    "e2e_s",
+    "output_tokens_per_s",
+    "output_tokens_per_s_per_chip",
+    "memory_per_chip_bytes",
+    "prefill_bound",
+    "decode_bound",
+    "error",
+];
+const TRAIN_COLUMNS: &[&str] = &[
+    "chip",
+    "model",
+    "chips",
+    "seq_len",
+    "global_batch",
+    "precision",
+    "layouts_evaluated",
+    "layout",
+    "step_time_s",
+    "tokens_per_s",
+    "tokens_per_s_per_chip",
+    "mfu",
+    "memory_per_chip_bytes",
+    "error",
+];
+
+fn csv_cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) if s.contains([',', '"', '\n']) => {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        }
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn render(rows: &[Map<String, Value>], columns: &[&str], format: Format) -> String {
+    let mut out = String::new();
+    match format {
+        Format::Json => {
+            for r in rows {
+                out.push_str(&serde_json::to_string(r).unwrap_or_default());
+                out.push('\n');
+            }
+        }
+        Format::Text => {
+            out.push_str(&columns.join(","));
+            out.push('\n');
+            for r in rows {
+                let cells: Vec<String> = columns
+                    .iter()
+                    .map(|c| csv_cell(r.get(*c).unwrap_or(&Value::Null)))
+                    .collect();
+                out.push_str(&cells.join(","));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Prints a progress line on a terminal for sweeps of more than a few points.
+struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    show: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            done: AtomicUsize::new(0),
+            show: total > 200 && std::io::stderr().is_terminal(),
+        }
+    }
+    fn tick(&self) {
+        let d = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.show && (d % 100 == 0 || d == self.total) {
+            eprint!("\rsweep {d}/{}", self.total);
+            if d == self.total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+fn infer_point(chip: &Chip, model: &Model, cfg: &InferConfig) -> Map<String, Value> {
+    let mut m = Map::new();
+    let l = cfg.layout;
+    m.insert("chip".into(), json!(chip.id));
+    m.insert("model".into(), json!(model.id));
+    m.insert("tp".into(), json!(l.tp));
+    m.insert("pp".into(), json!(l.pp));
+    m.insert("dp".into(), json!(l.dp));
+    m.insert("ep".into(), json!(l.ep));
+    m.insert("weights".into(), json!(cfg.precisions.weights.as_str()));
+    m.insert(
+        "batch".into(),
+        match cfg.batch {
+            Batch::Fixed(b) => json!(b),
+            Batch::Max => json!("max"),
+        },
+    );
+    m.insert("input_len".into(), json!(cfg.input_len));
+    m.insert("output_len".into(), json!(cfg.output_len));
+    m.insert("chips".into(), json!(l.chips()));
+    match xpuscope_core::perf::infer(chip, model, cfg, &Efficiency::default()) {
+        Ok(r) => {
+            if cfg.batch == Batch::Max {
+                m.insert("batch".into(), json!(r.batch));
+            }
+            m.insert("fits".into(), json!(r.fits));
+            m.insert("ttft_s".into(), json!(r.ttft.get()));
+            m.insert("tpot_s".into(), json!(r.tpot.get()));
+            m.insert("e2e_s".into(), json!(r.e2e.get()));
+            m.insert("output_tokens_per_s".into(), json!(r.output_tokens_per_s));
+            m.insert(
+                "output_tokens_per_s_per_chip".into(),
+                json!(r.output_tokens_per_s / f64::from(r.chips)),
+            );
+            m.insert(
+                "memory_per_chip_bytes".into(),
+                json!(r.memory.total().get()),
+            );
+            m.insert("prefill_bound".into(), json!(r.prefill.bound().as_str()));
+            m.insert("decode_bound".into(), json!(r.decode.bound().as_str()));
+        }
+        Err(e) => {
+            m.insert("fits".into(), json!(false));
+            m.insert("error".into(), json!(e.to_string()));
+        }
+    }
+    m
+}
+
+fn train_point(
+    chip: &Chip,
+    model: &Model,
+    chips: u32,
+    seq: u64,
+    gb: u64,
+    p: xpuscope_core::Precision,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("chip".into(), json!(chip.id));
+    m.insert("model".into(), json!(model.id));
+    m.insert("chips".into(), json!(chips));
+    m.insert("seq_len".into(), json!(seq));
+    m.insert("global_batch".into(), json!(gb));
+    m.insert("precision".into(), json!(p.as_str()));
+    let t = match Trainer::new(chip, model, p, seq, &Efficiency::default()) {
+        Ok(t) => t,
+        Err(e) => {
+            m.insert("error".into(), json!(e.to_string()));
+            return m;
+        }
+    };
+    let space = Space {
+        chips,
+        seq_len: seq,
+        global_batch: gb,
+        precision: p,
+        usable_fraction: 0.9,
+        fixed: Fixed::default(),
+    };
+    let out = search::search(&t, &space, None);
+    m.insert("layouts_evaluated".into(), json!(out.evaluated));
+    match out.best() {
+        Some(b) => {
+            m.insert(
+                "layout".into(),
+                json!(super::train::layout_label(&b.config)),
+            );
+            m.insert("step_time_s".into(), json!(b.step_time.get()));
+            m.insert("tokens_per_s".into(), json!(b.tokens_per_s));
+            m.insert(
+                "tokens_per_s_per_chip".into(),
+                json!(b.tokens_per_s / f64::from(chips)),
+            );
+            m.insert("mfu".into(), json!(b.mfu));
+            m.insert(
+                "memory_per_chip_bytes".into(),
+                json!(b.memory.total().get()),
+            );
+        }
+        None => {
+            m.insert("error".into(), json!("no layout fits"));
+        }
+    }
+    m
+}
+
+/// `xpuscope sweep`.
+pub fn run(ctx: &Ctx, a: &SweepArgs) -> Result<String> {
+    let chips: Vec<&Chip> = a
+        .chips
+        .iter()
+        .map(|c| ctx.catalog.chip(c))
+        .collect::<Result<_, _>>()?;
+    let models: Vec<Model> = a
+        .models
+        .iter()
+        .map(|m| crate::load::model(&ctx.catalog, m))
+        .collect::<Result<_>>()?;
+    match a.kind {
+        SweepKind::Infer => {
+            let mut batches = Vec::new();
+            for b in &a.batch {
+                batches.push(match b.as_str() {
+                    "max" => Batch::Max,
+                    s => match s.parse::<u64>() {
+                        Ok(n) if n > 0 => Batch::Fixed(n),
+                        _ => bail!("--batch `{s}` is not a positive whole number or `max`"),
+                    },
+                });
+            }
+            let mut points = Vec::new();
+            for chip in &chips {
+                for model in &models {
+                    for &tp in &a.tp {
+                        for &pp in &a.pp {
+                            for &dp in &a.dp {
+                                for &ep in &a.ep {
+                                    for w in &a.weights {
+                                        for &batch in &batches {
+                                            for &input in &a.input_len {
+                                                for &output in &a.output_len {
+                                                    let mut precisions =
+                                                        Precisions::for_weights(w.get());
+                                                    precisions.kv_cache = a.kv_cache.get();
+                                                    let cfg = InferConfig {
+                                                        layout: Layout {
+                                                            tp,
+                                                            pp,
+                                                            dp,
+                                                            ep,
+                                                            cp: 1,
+                                                        },
+                                                        precisions,
+                                                        batch,
+                                                        engine: a.engine.get(),
+                                                        ..InferConfig::new(input, output)
+                                                    };
+                                                    points.push((*chip, model, cfg));
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let progress = Progress::new(points.len());
+            let rows: Vec<_> = points
+                .par_iter()
+                .map(|(chip, model, cfg)| {
+                    let r = infer_point(chip, model, cfg);
+                    progress.tick();
+                    r
+                })
+                .collect();
+            Ok(render(&rows, INFER_COLUMNS, ctx.format))
+        }
+        SweepKind::Train => {
+            let p = match a.precision {
+                TrainPrecisionArg::Bf16 => xpuscope_core::Precision::Bf16,
+                TrainPrecisionArg::Fp16 => xpuscope_core::Precision::Fp16,
+                TrainPrecisionArg::Fp8 => xpuscope_core::Precision::Fp8,
+            };
+            let mut points = Vec::new();
+            for chip in &chips {
+                for model in &models {
+                    for &n in &a.chip_count {
+                        for &seq in &a.seq_len {
+                            for &gb in &a.global_batch {
+                                points.push((*chip, model, n, seq, gb));
+                            }
+                        }
+                    }
+                }
+            }
+            let progress = Progress::new(points.len());
+            let rows: Vec<_> = points
+                .par_iter()
+                .map(|&(chip, model, n, seq, gb)| {
+                    let r = train_point(chip, model, n, seq, gb, p);
+                    progress.tick();
+                    r
+                })
+                .collect();
+            Ok(render(&rows, TRAIN_COLUMNS, ctx.format))
+        }
+    }
+}
