@@ -1,3 +1,7 @@
 //! The CLI integration tests: one binary, one module per command.
 
+mod catalog;
 mod export;
+mod perf;
+mod suite;
+mod util;

@@ -306,7 +306,7 @@ impl Catalog {
 fn toml_issue(path: &str, text: &str, e: &toml::de::Error) -> CatalogIssue {
     let line = e.span().map(|s| line_of(text, s.start));
     // toml's message repeats the location and a source excerpt; keep only the explanation.
-    let message = e.message().trim().to_string();
+    let message = e.message().trim().replace('\n', "; ");
     CatalogIssue {
         file: path.to_string(),
         line,

@@ -1,0 +1,162 @@
+//! `compare`, `claims`, `sweep` and the charts through the binary.
+
+use std::path::PathBuf;
+
+use super::util::{fails, json, ok};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn compare_table_snapshot() {
+    insta::assert_snapshot!("compare_h100_h20", ok(&["compare", "h100-sxm", "h20"]));
+}
+
+#[test]
+fn compare_json_contract() {
+    let v = json(&["compare", "h100-sxm", "h20"]);
+    let rows = v["rows"].as_array().unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for want in [
+        "train",
+        "prefill",
+        "decode-bs1",
+        "decode-bs64",
+        "decode-max",
+        "decode-long",
+    ] {
+        assert!(ids.contains(&want), "{ids:?}");
+    }
+    for r in rows {
+        assert!(r["workload"].is_string() && r["metric"].is_string());
+        assert_eq!(r["ratio"]["h100-sxm"], 1.0, "{}", r["id"]);
+        let (v0, v1) = (
+            r["values"]["h100-sxm"].as_f64().unwrap(),
+            r["values"]["h20"].as_f64().unwrap(),
+        );
+        let ratio = r["ratio"]["h20"].as_f64().unwrap();
+        // Times invert, rates divide: > 1 is always better.
+        let expect = if r["higher_is_better"] == true {
+            v1 / v0
+        } else {
+            v0 / v1
+        };
+        assert!((ratio - expect).abs() < 1e-9);
+    }
+    let get = |id: &str| {
+        rows.iter().find(|r| r["id"] == id).unwrap()["ratio"]["h20"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(get("train") < 0.3 && get("prefill") < 0.3);
+    assert!(get("decode-bs1") >= 0.95 && get("decode-long") > 1.0);
+}
+
+#[test]
+fn compare_svg_parses_and_is_labelled() {
+    let path = std::env::temp_dir().join(format!("xpuscope-compare-{}.svg", std::process::id()));
+    ok(&[
+        "compare",
+        "h100-sxm",
+        "h20",
+        "--svg",
+        path.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("valid SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert!(text.contains("performance relative to h100-sxm"));
+    assert!(text.contains("decode bs1 (TPOT)") && text.contains("h20"));
+}
+
+#[test]
+fn roofline_svg_parses_and_is_labelled() {
+    let path = std::env::temp_dir().join(format!("xpuscope-roofline-{}.svg", std::process::id()));
+    let out = ok(&[
+        "roofline",
+        "h100-sxm",
+        "h20",
+        "--model",
+        "llama-3.1-70b",
+        "--svg",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.contains("decode: mlp"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    roxmltree::Document::parse(&text).expect("valid SVG");
+    assert!(
+        text.contains("arithmetic intensity (FLOP/byte)") && text.contains("throughput (TFLOP/s)")
+    );
+}
+
+#[test]
+fn claims_verdicts_snapshot() {
+    let file = repo().join("examples/claims/h20-july-2025.toml");
+    let v = json(&["claims", file.to_str().unwrap()]);
+    let verdicts: Vec<String> = v["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c["id"].as_str().unwrap(),
+                c["verdict"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // These must agree with shared/research/chips_and_export.md part 3.
+    insta::assert_snapshot!("claims_verdicts", verdicts.join("\n"));
+    insta::assert_snapshot!("claims_text", ok(&["claims", file.to_str().unwrap()]));
+}
+
+#[test]
+fn claims_errors() {
+    fails(&["claims", "/nonexistent.toml"], "cannot read claims file");
+    let bad = std::env::temp_dir().join(format!("xpuscope-bad-claims-{}.toml", std::process::id()));
+    std::fs::write(&bad, "title = \"t\"\n[[claim]]\nid = \"x\"\nsaid = \"s\"\n[[claim.check]]\nkind = \"ratio\"\nchip = \"h20\"\nbaseline = \"h100-sxm\"\non = [\"decode-bs2\"]\nrange = [0, 1]\n").unwrap();
+    fails(
+        &["claims", bad.to_str().unwrap()],
+        "claim `x`: unknown metric `decode-bs2`",
+    );
+}
+
+#[test]
+fn sweep_writes_csv_and_json_lines() {
+    let csv = ok(&[
+        "sweep",
+        "--chip",
+        "h100-sxm,h20",
+        "--model",
+        "llama-3.1-8b",
+        "--batch",
+        "1,16",
+        "--tp",
+        "1,3",
+    ]);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("chip,model,tp,"));
+    assert_eq!(lines.len(), 1 + 2 * 2 * 2);
+    // tp 3 does not divide 32 heads: the row carries the error, the sweep goes on.
+    assert!(lines.iter().any(|l| l.contains("does not divide")));
+    let jl = ok(&[
+        "sweep",
+        "--chip",
+        "h20",
+        "--model",
+        "llama-3.1-8b,qwen3-30b-a3b",
+        "--batch",
+        "max",
+        "--format",
+        "json",
+    ]);
+    let rows: Vec<serde_json::Value> = jl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert!(rows
+        .iter()
+        .all(|r| r["output_tokens_per_s"].as_f64().unwrap() > 0.0));
+}
