@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::util::{fails, json, ok, run};
+use super::util::{fails, json, ok};
 
 #[test]
 fn json_follows_the_contract() {
