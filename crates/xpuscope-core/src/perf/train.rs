@@ -479,7 +479,7 @@ impl<'a> Trainer<'a> {
         let recompute = match cfg.recompute {
             Recompute::None => Seconds::ZERO,
             Recompute::Selective => attention * stage,
-            Recompute::Full => compute_fwd + tp_fwd + ep_fwd,
+            Recompute::Full => compute_fwd / self.eff.sustained_training + tp_fwd + ep_fwd,
         };
         // Per micro-batch on one stage: forward, backward (twice the compute, the same
         // communication again), and the activations and gradients crossing each boundary.
@@ -488,7 +488,7 @@ impl<'a> Trainer<'a> {
         } else {
             Seconds::ZERO
         };
-        let compute_micro = compute_fwd * (1.0 + BACKWARD_FACTOR);
+        let compute_micro = compute_fwd * (1.0 + BACKWARD_FACTOR) / self.eff.sustained_training;
         // Expert all-to-all (dispatch and combine, forward and backward) hides under the
         // micro-batch's compute up to `comm_overlap`; tensor-parallel collectives sit on the
         // critical path.
