@@ -81,30 +81,7 @@ impl Table {
 
 /// A number with thousands separators and `decimals` places: 15831.2 -> "15,831.2".
 pub fn num(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return "-".into();
-    }
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_string(), Some(f.to_string())),
-        None => (s, None),
-    };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if v < 0.0 && v.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) {
-        "-"
-    } else {
-        ""
-    };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
+    xpuscope_core::numfmt::group(v, decimals)
 }
 
 /// A number with about three significant figures, for values across many magnitudes.

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod cost;
 pub mod export;
 pub mod model;
+pub mod numfmt;
 pub mod perf;
 pub mod sourced;
 pub mod units;

@@ -1,33 +1,7 @@
 //! Numbers in sentences: the few formatting rules the export explanations share, so that every
 //! sentence writes "2,368", "2.91", "1.3%" and "4,000 GB/s" the same way.
 
-/// A number with thousands separators and `decimals` places: 15831.2 -> "15,831".
-pub fn group(v: f64, decimals: usize) -> String {
-    if !v.is_finite() {
-        return "-".into();
-    }
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_string(), Some(f.to_string())),
-        None => (s, None),
-    };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let negative = v < 0.0
-        && format!("{:.*}", decimals, v.abs())
-            .chars()
-            .any(|c| c.is_ascii_digit() && c != '0');
-    let sign = if negative { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
+pub use crate::numfmt::group;
 
 /// A gate as the rules write it: whole numbers grouped (4,800), others with their decimals (5.92).
 pub fn gate(v: f64) -> String {

@@ -885,46 +885,24 @@ mod tests {
 
     #[test]
     fn expert_tp_follows_the_contract() {
-        let l = Layout {
-            tp: 1,
-            pp: 1,
-            dp: 8,
-            ep: 8,
-            cp: 1,
-        };
-        assert_eq!(l.expert_tp(), 1);
-        let l = Layout {
-            tp: 8,
-            pp: 1,
-            dp: 1,
-            ep: 1,
-            cp: 1,
-        };
-        assert_eq!(l.expert_tp(), 8);
-        let l = Layout {
-            tp: 4,
-            pp: 1,
-            dp: 2,
-            ep: 4,
-            cp: 1,
-        };
-        assert_eq!(l.expert_tp(), 2);
-        let l = Layout {
-            tp: 8,
-            pp: 1,
-            dp: 1,
-            ep: 8,
-            cp: 1,
-        };
-        assert_eq!(l.expert_tp(), 1);
-        // DeepSeek-V3 training: EP64 over 128 data-parallel ranks replicates each expert twice.
-        let l = Layout {
-            tp: 1,
-            pp: 16,
-            dp: 128,
-            ep: 64,
-            cp: 1,
-        };
-        assert_eq!((l.expert_tp(), l.expert_dp()), (1, 2));
+        // (tp, pp, dp, ep) -> (expert_tp, expert_dp)
+        let cases = [
+            ((1, 1, 8, 8), (1, 1)),
+            ((8, 1, 1, 1), (8, 1)),
+            ((4, 1, 2, 4), (2, 1)),
+            ((8, 1, 1, 8), (1, 1)),
+            // DeepSeek-V3 training: EP64 over 128 data-parallel ranks replicates each expert twice.
+            ((1, 16, 128, 64), (1, 2)),
+        ];
+        for ((tp, pp, dp, ep), want) in cases {
+            let l = Layout {
+                tp,
+                pp,
+                dp,
+                ep,
+                cp: 1,
+            };
+            assert_eq!((l.expert_tp(), l.expert_dp()), want, "{l:?}");
+        }
     }
 }
