@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::catalog::Catalog;
 use crate::chip::Precision;
+use crate::perf::comm::Algorithm;
 use crate::perf::efficiency::Efficiency;
 use crate::perf::engine::Engine;
 use crate::perf::hardware::Hardware;
@@ -117,6 +118,9 @@ pub struct AllReduceCase {
     pub chips: u32,
     pub bytes: f64,
     pub busbw_gbs: f64,
+    /// `ring` when the measurement forced NCCL's ring algorithm.
+    #[serde(default)]
+    pub algorithm: Option<String>,
     #[serde(default)]
     pub assumption: Option<String>,
 }
@@ -364,8 +368,12 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
         out.push(result(&c.id, CaseKind::Memory, "GB/s", c.gbs, p));
     }
     for c in &m.allreduce {
+        let algorithm = match c.algorithm.as_deref() {
+            Some("ring") => Algorithm::Ring,
+            _ => Algorithm::Best,
+        };
         let p = hardware(cat, &c.chip, eff)
-            .map(|hw| micro::all_reduce_busbw(&hw, c.chips, c.bytes, eff).gbs());
+            .map(|hw| micro::all_reduce_busbw(&hw, c.chips, c.bytes, eff, algorithm).gbs());
         out.push(result(
             &c.id,
             CaseKind::AllReduce,

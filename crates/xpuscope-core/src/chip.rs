@@ -197,6 +197,9 @@ pub struct ScaleUp {
     pub domain_size: Option<Sourced<u32>>,
     /// Whether a switch connects every chip to every other at full bandwidth.
     pub switched: Option<Sourced<bool>>,
+    /// Whether the switch reduces in the network (NVLink SHARP), so an all-reduce sends each
+    /// chip's data once instead of around a ring.
+    pub in_network_reduction: Option<Sourced<bool>>,
 }
 
 impl ScaleUp {

@@ -149,6 +149,20 @@ fn chip_facts(c: &Chip) -> Vec<Fact> {
             |b| if *b { "yes".into() } else { "no".into() },
             |b| json!(b),
         ));
+        f.push(fact(
+            "scale_up.in_network_reduction",
+            "in-network reduction",
+            &su.in_network_reduction,
+            "scale_up.in_network_reduction",
+            |b| {
+                if *b {
+                    "yes (SHARP)".into()
+                } else {
+                    "no".into()
+                }
+            },
+            |b| json!(b),
+        ));
     }
     f.extend([
         fact(

@@ -233,6 +233,8 @@ pub struct RawScaleUp {
     pub domain_size: Field,
     #[serde(default)]
     pub switched: Field,
+    #[serde(default)]
+    pub in_network_reduction: Field,
 }
 
 /// `[[model]]` as written.

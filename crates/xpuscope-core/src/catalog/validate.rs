@@ -395,6 +395,12 @@ pub fn chip(ctx: &mut Ctx, raw: &RawChip, origin: Origin) -> Option<Chip> {
                 .map(|s| s.map(BytesPerSecond::from_gbs)),
             domain_size: int(ctx, &su.domain_size, "scale_up.domain_size", &d),
             switched: flag(ctx, &su.switched, "scale_up.switched", &d),
+            in_network_reduction: flag(
+                ctx,
+                &su.in_network_reduction,
+                "scale_up.in_network_reduction",
+                &d,
+            ),
         }
     });
 

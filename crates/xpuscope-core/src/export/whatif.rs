@@ -186,6 +186,7 @@ impl Override {
                     per_direction: None,
                     domain_size: None,
                     switched: None,
+                    in_network_reduction: None,
                 });
                 su.bidirectional = Some(Sourced::user(b, &what));
                 su.per_direction = Some(Sourced::user(b / 2.0, &what));

@@ -55,6 +55,14 @@ pub struct Efficiency {
     /// M13: H100 ring 365-370 GB/s of 450 (0.81); M5: A100 231.6 of 300 (0.77); mean 0.8. (NVLS on
     /// NVSwitch reaches 480 GB/s, above 1.0; engines use it only for large messages.)
     pub collective: f64,
+    /// Algorithm bandwidth of an all-reduce reduced in the switch (NVLink SHARP, NCCL's NVLS), as a
+    /// fraction of one chip's per-direction link bandwidth: each chip sends its data once and
+    /// receives the sum once, instead of 2 (n - 1) / n times around a ring.
+    ///
+    /// M13: 8 H100s reach 480 GB/s bus bandwidth with NVLS, i.e. 274 GB/s algorithm bandwidth,
+    /// 0.61 of 450; M5 (8 GiB, 479 GB/s) gives the same; M14: 8 H800s, 215 GB/s bus bandwidth on
+    /// 200 GB/s links, 0.61 again.
+    pub in_network_allreduce: f64,
     /// Fixed latency of one NCCL collective inside a scale-up domain.
     ///
     /// M5: H100 8-GPU all-reduce of 1 MiB takes 42 us and 16 MiB 125 us; a latency-bandwidth line
@@ -76,7 +84,7 @@ pub struct Efficiency {
     /// kernels that the operator model does not see. Divides training compute time.
     ///
     /// Fitted to P1-P3 (Llama 3 405B on 8,192 and 16,384 H100s), which the kernel-level model
-    /// alone overpredicts by 12-17% in MFU: the geometric mean of measured over predicted, 0.87.
+    /// alone overpredicts by about 20% in MFU: the geometric mean of measured over predicted, 0.83.
     pub sustained_training: f64,
     /// In training, the fraction of a micro-batch's compute time under which communication that
     /// does not sit on the critical path can hide: data-parallel gradient sync (and ZeRO-3
@@ -99,11 +107,12 @@ impl Default for Efficiency {
             attention: 0.45,
             kernel_overhead: Seconds::from_us(5.0),
             collective: 0.8,
+            in_network_allreduce: 0.61,
             collective_latency: Seconds::from_us(36.0),
             network_latency: Seconds::from_us(50.0),
             moe_imbalance: 1.2,
             comm_overlap: 0.8,
-            sustained_training: 0.87,
+            sustained_training: 0.83,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct Hardware {
     /// Whether the chips talk over a real fabric (NVLink, Infinity Fabric, ICI, ...) rather than
     /// the host's PCIe.
     pub fabric: bool,
+    /// Whether the fabric's switch reduces in the network (NVLink SHARP).
+    pub in_network_reduction: bool,
     /// Per-direction scale-out bandwidth per chip (defaults to the scale-up link when unknown).
     pub network: BytesPerSecond,
     /// Whether the network figure is from the catalogue.
@@ -92,6 +94,12 @@ impl Hardware {
             link,
             domain,
             fabric,
+            in_network_reduction: fabric
+                && chip
+                    .scale_up
+                    .as_ref()
+                    .and_then(|s| s.in_network_reduction.as_ref())
+                    .is_some_and(|s| s.value),
             network: network.unwrap_or(link),
             network_known: network.is_some(),
             gemm_efficiency: eff.gemm_for_vendor(&chip.vendor),

@@ -4,6 +4,7 @@
 //! `validate` can hold each efficiency parameter against the measurement that fixed it.
 
 use crate::chip::Precision;
+use crate::perf::comm::{self, Algorithm};
 use crate::perf::efficiency::Efficiency;
 use crate::perf::hardware::Hardware;
 use crate::units::{BytesPerSecond, FlopsPerSecond, Seconds};
@@ -55,21 +56,26 @@ pub fn stream(hw: &Hardware, eff: &Efficiency) -> BytesPerSecond {
     hw.bandwidth * eff.memory
 }
 
-/// Predicted time of an all-reduce of `bytes` over `n` chips of one domain.
-pub fn all_reduce_time(hw: &Hardware, n: u32, bytes: f64, eff: &Efficiency) -> Seconds {
-    let nf = f64::from(n);
-    let bw = hw.link_for(n).get() * eff.collective;
-    let latency = if n <= hw.domain {
-        eff.collective_latency
-    } else {
-        eff.network_latency
-    };
-    Seconds::new(bytes * 2.0 * (nf - 1.0) / nf / bw) + latency
+/// Predicted time of an all-reduce of `bytes` over `n` chips of one domain, with NCCL's latency.
+pub fn all_reduce_time(
+    hw: &Hardware,
+    n: u32,
+    bytes: f64,
+    eff: &Efficiency,
+    algorithm: Algorithm,
+) -> Seconds {
+    comm::all_reduce(hw, eff, n, n, bytes, eff.collective_latency, algorithm)
 }
 
 /// Predicted bus bandwidth (as nccl-tests reports it) of an all-reduce.
-pub fn all_reduce_busbw(hw: &Hardware, n: u32, bytes: f64, eff: &Efficiency) -> BytesPerSecond {
+pub fn all_reduce_busbw(
+    hw: &Hardware,
+    n: u32,
+    bytes: f64,
+    eff: &Efficiency,
+    algorithm: Algorithm,
+) -> BytesPerSecond {
     let nf = f64::from(n);
-    let t = all_reduce_time(hw, n, bytes, eff);
+    let t = all_reduce_time(hw, n, bytes, eff, algorithm);
     BytesPerSecond::new(bytes * 2.0 * (nf - 1.0) / nf / t.get())
 }

@@ -4,6 +4,7 @@
 //! build requests and training steps from passes; `efficiency` holds the few fitted parameters;
 //! `hardware` and `precision` resolve a catalogue chip into rates once per evaluation.
 
+pub mod comm;
 pub mod efficiency;
 pub mod engine;
 pub mod hardware;

@@ -12,6 +12,7 @@
 //! (see `infer` and `train`).
 
 use crate::model::{MlpKind, Model};
+use crate::perf::comm::{self, Algorithm};
 use crate::perf::efficiency::Efficiency;
 use crate::perf::engine::Engine;
 use crate::perf::hardware::Hardware;
@@ -401,6 +402,7 @@ pub struct Costs {
     lat_out: f64,
     imbalance: f64,
     kv_shared: bool,
+    eff: Efficiency,
 }
 
 impl Costs {
@@ -419,6 +421,7 @@ impl Costs {
             lat_out: eff.network_latency.get(),
             imbalance: eff.moe_imbalance,
             kv_shared: engine.shares_kv_across_group(),
+            eff: *eff,
         }
     }
 }
@@ -795,18 +798,30 @@ impl<'a> Sharded<'a> {
         }
     }
 
-    /// Tensor-parallel all-reduce of `bytes` (ring: each chip sends `2 (n - 1) / n` of it), over
-    /// the scale-up link while TP fits in the domain and the network beyond it.
+    /// Tensor-parallel all-reduce of `bytes` (see `comm::all_reduce`).
     fn tp_all_reduce(&self, b: &mut Breakdown, c: &Costs, hw: &Hardware, bytes: f64, times: f64) {
         let n = self.layout.tp;
         if n <= 1 || times == 0.0 {
             return;
         }
-        let nf = f64::from(n);
-        let bw = hw.link_for(n).get() * c.link_eff;
         let lat = if n <= hw.domain { c.lat_up } else { c.lat_out };
-        let wire = bytes * 2.0 * (nf - 1.0) / nf;
-        b.transfer(OpClass::TpComm, wire, wire / bw, lat, times);
+        let total = comm::all_reduce(
+            hw,
+            &c.eff,
+            n,
+            n,
+            bytes,
+            Seconds::new(c.lat_up),
+            Algorithm::Best,
+        )
+        .get();
+        b.transfer(
+            OpClass::TpComm,
+            comm::all_reduce_wire_bytes(n, bytes),
+            total - lat,
+            lat,
+            times,
+        );
     }
 
     /// Costs one forward pass of `shape` through every layer, on one chip of each stage in turn.

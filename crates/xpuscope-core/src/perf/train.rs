@@ -13,6 +13,7 @@
 
 use crate::chip::{Chip, Precision};
 use crate::model::Model;
+use crate::perf::comm::{self, Algorithm};
 use crate::perf::efficiency::Efficiency;
 use crate::perf::hardware::Hardware;
 use crate::perf::ops::{Breakdown, Costs, Layout, OpClass, Shape, Sharded};
@@ -503,18 +504,16 @@ impl<'a> Trainer<'a> {
         // backward and the first's forward up to `comm_overlap`.
         let (dense, experts) = self.params_per_chip(&l);
         let all_reduce = |params: f64, n: u32, stride: u32| -> Seconds {
-            if n <= 1 {
-                return Seconds::ZERO;
-            }
-            let nf = f64::from(n);
-            let span = n * stride;
-            let bw = self.hw.link_for(span).get() * self.eff.collective;
-            let lat = if span <= self.hw.domain {
-                self.eff.collective_latency
-            } else {
-                self.eff.network_latency
-            };
-            Seconds::new(params * GRAD_BYTES * 2.0 * (nf - 1.0) / nf / bw) + lat
+            let (eff, hw) = (&self.eff, &self.hw);
+            comm::all_reduce(
+                hw,
+                eff,
+                n,
+                n * stride,
+                params * GRAD_BYTES,
+                eff.collective_latency,
+                Algorithm::Best,
+            )
         };
         let dp_sync =
             all_reduce(dense, l.dp * l.cp, l.tp) + all_reduce(experts, l.expert_dp(), l.tp * l.cp);
