@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::catalog::Catalog;
 use crate::chip::Precision;
-use crate::perf::comm::Algorithm;
+use crate::perf::comm::{self, Algorithm};
 use crate::perf::efficiency::Efficiency;
 use crate::perf::engine::Engine;
 use crate::perf::hardware::Hardware;
@@ -41,6 +41,29 @@ pub struct Measurements {
     /// Training throughput.
     #[serde(default)]
     pub training: Vec<TrainingCase>,
+    /// MoE dispatch/combine time or bandwidth.
+    #[serde(default)]
+    pub alltoall: Vec<AllToAllCase>,
+}
+
+/// One MoE all-to-all measurement: a time (`us`) or a bandwidth (`gbs`, bytes sent over time).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllToAllCase {
+    pub id: String,
+    pub source: String,
+    pub chip: String,
+    pub ep: u32,
+    pub tokens: f64,
+    pub hidden: f64,
+    pub top_k: f64,
+    pub element_bytes: f64,
+    #[serde(default)]
+    pub us: Option<f64>,
+    #[serde(default)]
+    pub gbs: Option<f64>,
+    #[serde(default)]
+    pub assumption: Option<String>,
 }
 
 /// A cited source.
@@ -172,6 +195,8 @@ pub enum CaseKind {
     Memory,
     /// All-reduce bus bandwidth.
     AllReduce,
+    /// MoE dispatch/combine.
+    AllToAll,
     /// Training MFU or cost.
     Training,
 }
@@ -184,6 +209,7 @@ impl CaseKind {
             CaseKind::Gemm => "gemm",
             CaseKind::Memory => "memory",
             CaseKind::AllReduce => "all-reduce",
+            CaseKind::AllToAll => "all-to-all",
             CaseKind::Training => "training",
         }
     }
@@ -381,6 +407,30 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
             c.busbw_gbs,
             p,
         ));
+    }
+    for c in &m.alltoall {
+        let p = hardware(cat, &c.chip, eff).map(|hw| {
+            let (t, bytes) = comm::all_to_all(
+                &hw,
+                eff,
+                c.ep,
+                c.ep,
+                c.tokens,
+                c.hidden * c.element_bytes,
+                c.top_k,
+                None,
+            );
+            match c.us {
+                Some(_) => t.us(),
+                None => bytes / t.get() / 1e9,
+            }
+        });
+        let (metric, measured) = match (c.us, c.gbs) {
+            (Some(us), _) => ("µs", us),
+            (None, Some(g)) => ("GB/s", g),
+            (None, None) => ("µs", f64::NAN),
+        };
+        out.push(result(&c.id, CaseKind::AllToAll, metric, measured, p));
     }
     out
 }

@@ -20,6 +20,7 @@ pub fn run(ctx: &Ctx) -> Result<String> {
         CaseKind::Gemm,
         CaseKind::Memory,
         CaseKind::AllReduce,
+        CaseKind::AllToAll,
     ];
     if ctx.format == Format::Json {
         let cases: Vec<_> = results

@@ -1,4 +1,4 @@
-//! Collective communication: the one all-reduce formula every model uses.
+//! Collective communication: the all-reduce and all-to-all formulas every model uses.
 //!
 //! A ring all-reduce of `S` bytes over `n` chips puts `2 (n - 1) / n x S` on each chip's link; a
 //! switch that reduces in the network (NVLink SHARP) lets each chip send `S` once and receive the
@@ -43,6 +43,45 @@ pub fn all_reduce(
         ring
     };
     time + lat
+}
+
+/// One MoE dispatch or combine: each chip sends `tokens` token vectors of `token_bytes` to the
+/// chips holding their `k` experts among `ep` expert-parallel ranks spanning `span` chips.
+///
+/// A token goes once to each distinct destination (DeepEP deduplicates per rank, and across nodes
+/// per node, forwarding inside the node over the fabric); group-limited routing caps the nodes a
+/// token reaches at `topk_groups`. Returns the time and the bytes one chip sends.
+pub fn all_to_all(
+    hw: &Hardware,
+    eff: &Efficiency,
+    ep: u32,
+    span: u32,
+    tokens: f64,
+    token_bytes: f64,
+    k: f64,
+    topk_groups: Option<u32>,
+) -> (Seconds, f64) {
+    if ep <= 1 {
+        return (Seconds::ZERO, 0.0);
+    }
+    let epf = f64::from(ep);
+    let (dests, bw, lat) = if span <= hw.domain {
+        let d = epf * (1.0 - (1.0 - 1.0 / epf).powf(k)) * (epf - 1.0) / epf;
+        (d, hw.link.get(), eff.all_to_all_latency)
+    } else {
+        let nodes = (f64::from(span) / f64::from(hw.domain)).max(1.0);
+        let mut d = nodes * (1.0 - (1.0 - 1.0 / nodes).powf(k));
+        if let Some(g) = topk_groups {
+            d = d.min(f64::from(g));
+        }
+        (
+            d * (nodes - 1.0) / nodes,
+            hw.network.min(hw.link).get(),
+            eff.network_latency,
+        )
+    };
+    let bytes = tokens * dests * token_bytes;
+    (Seconds::new(bytes / (bw * eff.collective)) + lat, bytes)
 }
 
 /// Bytes each chip puts on its link for that all-reduce (for breakdowns).

@@ -69,6 +69,15 @@ pub struct Efficiency {
     /// through these gives 36 us at zero size. Training and TensorRT-LLM 0.5 use NCCL; current
     /// inference engines use faster custom kernels for small messages (`perf::engine`).
     pub collective_latency: Seconds,
+    /// Fixed latency of one MoE dispatch or combine inside a scale-up domain.
+    ///
+    /// M11: DeepEP's low-latency kernels on 8 H800s move 128 tokens per rank (hidden 7168, top-8)
+    /// in 77 us (FP8 dispatch) and 114 us (BF16 combine). With tokens deduplicated per rank the
+    /// bandwidth term at 0.8 of 200 GB/s accounts for 26 and 53 us, leaving 51 and 61 us: 56 us.
+    /// (The low-latency kernels send one copy per expert rather than per rank; that extra traffic
+    /// is folded into this latency.) The normal kernels' 153/158 GB/s at 4,096 tokens check the
+    /// bandwidth term.
+    pub all_to_all_latency: Seconds,
     /// Fixed latency of one collective or transfer across the scale-out network (RDMA).
     ///
     /// M11: DeepEP low-latency dispatch of 128 tokens takes 77 us within a node (EP8) and 173 us
@@ -110,6 +119,7 @@ impl Default for Efficiency {
             in_network_allreduce: 0.61,
             collective_latency: Seconds::from_us(36.0),
             network_latency: Seconds::from_us(50.0),
+            all_to_all_latency: Seconds::from_us(56.0),
             moe_imbalance: 1.2,
             comm_overlap: 0.8,
             sustained_training: 0.83,

@@ -763,35 +763,28 @@ impl<'a> Sharded<'a> {
                     times,
                 );
                 if self.layout.ep > 1 {
-                    // Dispatch (activations in their GEMM format) and combine (16-bit). A token
-                    // is sent once to each distinct destination holding one of its k experts
-                    // (DeepEP-style deduplication); across nodes, once per node, and at most to
-                    // `topk_groups` nodes under group-limited routing. TP ranks share the
-                    // sending.
+                    // Dispatch (activations in their GEMM format) and combine (16-bit); the TP
+                    // ranks of a replica share the sending.
                     let span = self.layout.ep * self.layout.expert_tp();
-                    let (dests, bw, lat) = if span <= hw.domain {
-                        let d = ep * (1.0 - (1.0 - 1.0 / ep).powf(k)) * (ep - 1.0) / ep;
-                        (d, hw.link.get(), c.lat_up)
-                    } else {
-                        let nodes = (f64::from(span) / f64::from(hw.domain)).max(1.0);
-                        let mut d = nodes * (1.0 - (1.0 - 1.0 / nodes).powf(k));
-                        if moe.groups > 1 {
-                            d = d.min(f64::from(moe.topk_groups));
-                        }
-                        (
-                            d * (nodes - 1.0) / nodes,
-                            hw.network.min(hw.link).get(),
-                            c.lat_out,
-                        )
-                    };
-                    let bytes = t / tp * dests * h * (c.ab + ACT16);
-                    b.transfer(
-                        OpClass::EpComm,
-                        bytes,
-                        bytes / (bw * c.link_eff),
-                        2.0 * lat,
-                        times,
-                    );
+                    let groups = (moe.groups > 1).then_some(moe.topk_groups);
+                    for width in [c.ab, ACT16] {
+                        let (time, bytes) = comm::all_to_all(
+                            hw,
+                            &c.eff,
+                            self.layout.ep,
+                            span,
+                            t / tp,
+                            h * width,
+                            k,
+                            groups,
+                        );
+                        let lat = if span <= hw.domain {
+                            c.eff.all_to_all_latency
+                        } else {
+                            c.eff.network_latency
+                        };
+                        b.transfer(OpClass::EpComm, bytes, (time - lat).get(), lat.get(), times);
+                    }
                 }
             }
             _ => dense(b, m.ffn as f64, OpClass::Mlp),
