@@ -410,16 +410,15 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
     }
     for c in &m.alltoall {
         let p = hardware(cat, &c.chip, eff).map(|hw| {
-            let (t, bytes) = comm::all_to_all(
-                &hw,
-                eff,
-                c.ep,
-                c.ep,
-                c.tokens,
-                c.hidden * c.element_bytes,
-                c.top_k,
-                None,
-            );
+            let x = comm::Exchange {
+                ep: c.ep,
+                span: c.ep,
+                tokens: c.tokens,
+                token_bytes: c.hidden * c.element_bytes,
+                k: c.top_k,
+                topk_groups: None,
+            };
+            let (t, bytes) = comm::all_to_all(&hw, eff, &x);
             match c.us {
                 Some(_) => t.us(),
                 None => bytes / t.get() / 1e9,

@@ -45,22 +45,37 @@ pub fn all_reduce(
     time + lat
 }
 
-/// One MoE dispatch or combine: each chip sends `tokens` token vectors of `token_bytes` to the
-/// chips holding their `k` experts among `ep` expert-parallel ranks spanning `span` chips.
+/// One MoE dispatch or combine, as seen by one chip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exchange {
+    /// Expert-parallel ranks.
+    pub ep: u32,
+    /// Chips the ranks span (ep x expert TP): beyond the domain the network carries it.
+    pub span: u32,
+    /// Tokens this chip sends.
+    pub tokens: f64,
+    /// Bytes of one token vector.
+    pub token_bytes: f64,
+    /// Experts per token.
+    pub k: f64,
+    /// Group-limited routing: the most nodes one token may reach.
+    pub topk_groups: Option<u32>,
+}
+
+/// The time of one exchange and the bytes one chip sends.
 ///
 /// A token goes once to each distinct destination (DeepEP deduplicates per rank, and across nodes
 /// per node, forwarding inside the node over the fabric); group-limited routing caps the nodes a
-/// token reaches at `topk_groups`. Returns the time and the bytes one chip sends.
-pub fn all_to_all(
-    hw: &Hardware,
-    eff: &Efficiency,
-    ep: u32,
-    span: u32,
-    tokens: f64,
-    token_bytes: f64,
-    k: f64,
-    topk_groups: Option<u32>,
-) -> (Seconds, f64) {
+/// token reaches at `topk_groups`.
+pub fn all_to_all(hw: &Hardware, eff: &Efficiency, x: &Exchange) -> (Seconds, f64) {
+    let Exchange {
+        ep,
+        span,
+        tokens,
+        token_bytes,
+        k,
+        topk_groups,
+    } = *x;
     if ep <= 1 {
         return (Seconds::ZERO, 0.0);
     }
