@@ -768,16 +768,15 @@ impl<'a> Sharded<'a> {
                     let span = self.layout.ep * self.layout.expert_tp();
                     let groups = (moe.groups > 1).then_some(moe.topk_groups);
                     for width in [c.ab, ACT16] {
-                        let (time, bytes) = comm::all_to_all(
-                            hw,
-                            &c.eff,
-                            self.layout.ep,
+                        let x = comm::Exchange {
+                            ep: self.layout.ep,
                             span,
-                            t / tp,
-                            h * width,
+                            tokens: t / tp,
+                            token_bytes: h * width,
                             k,
-                            groups,
-                        );
+                            topk_groups: groups,
+                        };
+                        let (time, bytes) = comm::all_to_all(hw, &c.eff, &x);
                         let lat = if span <= hw.domain {
                             c.eff.all_to_all_latency
                         } else {
