@@ -18,7 +18,12 @@ pub enum Format {
 /// What an AI accelerator delivers for your model, how chips compare, what they cost, and how US
 /// export rules classify them.
 #[derive(Debug, Parser)]
-#[command(name = "xpuscope", version, about, max_term_width = 100)]
+#[command(
+    name = "xpuscope",
+    version,
+    about = "What will this AI accelerator deliver for my model, how does it compare, what does it cost, and may I buy it?",
+    max_term_width = 100
+)]
 pub struct Args {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]

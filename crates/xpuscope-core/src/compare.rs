@@ -122,24 +122,31 @@ fn finish(mut row: Row) -> Row {
     row
 }
 
-/// The inference layout on `n` chips: TP across them where the heads divide, experts split the
-/// same way for MoE models.
+/// The inference layout on `n` chips: the largest TP that divides both `n` and the heads (and
+/// suits the KV heads), data parallelism for the rest, and experts split over the largest divisor
+/// of `n` that divides them.
 fn infer_layout(model: &Model, n: u32) -> Layout {
-    let mut tp = n;
-    while tp > 1
-        && (model.heads % u64::from(tp) != 0
-            || (model.mla.is_none() && {
-                let kv = model.kv_heads;
-                let t = u64::from(tp);
-                (t < kv && kv % t != 0) || (t > kv && t % kv != 0)
-            }))
-    {
-        tp -= 1;
-    }
+    let fits = |tp: u32| {
+        let t = u64::from(tp);
+        n % tp == 0
+            && model.heads % t == 0
+            && crate::perf::check_layout(
+                model,
+                &Layout {
+                    tp,
+                    ..Layout::SINGLE
+                },
+            )
+            .is_ok()
+    };
+    let tp = (1..=n).rev().find(|&t| fits(t)).unwrap_or(1);
     let dp = n / tp;
     let ep = match model.moe {
-        Some(m) if m.experts % n == 0 => n,
-        _ => 1,
+        Some(m) => (1..=n)
+            .rev()
+            .find(|&e| n % e == 0 && m.experts % e == 0)
+            .unwrap_or(1),
+        None => 1,
     };
     Layout {
         tp,
@@ -218,7 +225,8 @@ pub fn compare(
         eff,
         layout,
     };
-    let n = cfg.infer_chips;
+    // Cost is for the chips the layout uses.
+    let n = layout.chips();
     let lay = format!(
         "{n} chips (tp {}, dp {}, ep {}), {} weights",
         layout.tp, layout.dp, layout.ep, cfg.weights
@@ -578,6 +586,20 @@ mod tests {
             .workloads
             .iter()
             .all(|w| w.cells[0].ratio.is_none_or(|x| (x - 1.0).abs() < 1e-12)));
+    }
+
+    #[test]
+    fn the_inference_layout_uses_every_chip_it_prices() {
+        let cat = Catalog::builtin().unwrap();
+        let m = cat.model("llama-3.1-70b").unwrap();
+        for n in [1, 2, 3, 6, 8, 12] {
+            let l = infer_layout(m, n);
+            assert_eq!(l.chips(), n, "{l:?}");
+            assert!(crate::perf::check_layout(m, &l).is_ok(), "{l:?}");
+        }
+        let moe = cat.model("deepseek-v3").unwrap();
+        let l = infer_layout(moe, 8);
+        assert_eq!((l.tp, l.ep), (8, 8));
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub fn run(ctx: &Ctx, a: &InferArgs) -> Result<String> {
     out.push_str(&format!(
         "  TTFT        {}   prefill of {} tokens, {}-bound\n",
         duration(r.ttft.get()),
-        num((r.batch * cfg.input_len) as f64, 0),
+        num(r.batch as f64 * cfg.input_len as f64, 0),
         r.prefill.bound().as_str()
     ));
     out.push_str(&format!(

@@ -298,9 +298,10 @@ pub fn run(ctx: &Ctx, a: &TrainArgs) -> Result<String> {
         prec,
         a.seq_len,
         a.global_batch,
-        num((a.global_batch * a.seq_len) as f64, 0)
+        num(a.global_batch as f64 * a.seq_len as f64, 0)
     );
     let mut notes: Vec<String> = t.notes().to_vec();
+    notes.extend(t.hardware().network_note(a.chips));
     notes.push("MFU counts 6 x active parameters per token plus 6 x layers x heads x head_dim x seq_len for causal attention, against dense BF16 peak".into());
 
     if !a.search {

@@ -29,7 +29,9 @@ pub struct Hardware {
     pub fabric: bool,
     /// Whether the fabric's switch reduces in the network (NVLink SHARP).
     pub in_network_reduction: bool,
-    /// Per-direction scale-out bandwidth per chip (defaults to the scale-up link when unknown).
+    /// Per-direction scale-out bandwidth per chip. When the catalogue has no figure: the host
+    /// link for cards bridged in small groups (traffic beyond the bridge crosses PCIe), else
+    /// [`DEFAULT_NETWORK`], never faster than either.
     pub network: BytesPerSecond,
     /// Whether the network figure is from the catalogue.
     pub network_known: bool,
@@ -38,6 +40,11 @@ pub struct Hardware {
     /// Whether that fraction is fitted to this vendor's measurements.
     pub gemm_calibrated: bool,
 }
+
+/// Scale-out bandwidth assumed for a chip whose catalogue entry has none: one 200 Gb/s NIC
+/// (HDR InfiniBand or 200 GbE) per chip, 25 GB/s per direction, the A100-generation norm. A
+/// conservative prior, not a fit; outputs say when a collective leaves the domain on it.
+pub const DEFAULT_NETWORK: BytesPerSecond = BytesPerSecond::new(25e9);
 
 /// The per-box size of PCIe servers: eight cards share a host, which is what a domain means for
 /// chips without a fabric (an "8-GPU PCIe box").
@@ -86,6 +93,8 @@ impl Hardware {
             PCIE_BOX
         };
         let network = chip.scale_out.as_ref().map(|s| s.value);
+        let host = chip.host_link_bandwidth.as_ref().map(|s| s.value);
+        let fallback = host.map_or(DEFAULT_NETWORK, |h| h.min(DEFAULT_NETWORK));
         Ok(Hardware {
             id: chip.id.clone(),
             peak,
@@ -100,7 +109,7 @@ impl Hardware {
                     .as_ref()
                     .and_then(|s| s.in_network_reduction.as_ref())
                     .is_some_and(|s| s.value),
-            network: network.unwrap_or(link),
+            network: network.unwrap_or(fallback).min(link),
             network_known: network.is_some(),
             gemm_efficiency: eff.gemm_for_vendor(&chip.vendor),
             gemm_calibrated: Efficiency::vendor_is_calibrated(&chip.vendor),
@@ -119,6 +128,19 @@ impl Hardware {
         self.peak[p.index()].get() > 0.0
     }
 
+    /// A note for outputs when traffic among `span` chips leaves the scale-up domain and the
+    /// network figure is the fallback prior rather than the catalogue's.
+    pub fn network_note(&self, span: u32) -> Option<String> {
+        (span > self.domain && !self.network_known).then(|| {
+            format!(
+                "`{}` has no scale-out bandwidth in the catalogue: traffic beyond its {}-chip domain assumes {:.0} GB/s per chip (`scale_out_gbs` sets it)",
+                self.id,
+                self.domain,
+                self.network.gbs()
+            )
+        })
+    }
+
     /// Bandwidth between two chips `span` apart: the scale-up link inside a domain, the network
     /// beyond it.
     #[inline]
@@ -126,7 +148,7 @@ impl Hardware {
         if span <= self.domain {
             self.link
         } else {
-            self.network.min(self.link)
+            self.network
         }
     }
 }

@@ -152,6 +152,16 @@ impl<'a> Evaluator<'a> {
                 "input and output lengths must be at least 1".into(),
             ));
         }
+        if cfg
+            .input_len
+            .checked_add(cfg.output_len)
+            .is_none_or(|t| t > 1 << 40)
+        {
+            return Err(PerfError::Layout(format!(
+                "{} input + {} output tokens is not a length any model runs",
+                cfg.input_len, cfg.output_len
+            )));
+        }
         check_layout(model, &cfg.layout)?;
         let hw = Hardware::from_chip(chip, eff)?;
         let plan = ComputePlan::new(&hw, cfg.precisions, eff);
@@ -316,9 +326,20 @@ impl<'a> Evaluator<'a> {
         let ttft = prefill.total();
         let tpot = decode.total();
         let e2e = ttft + tpot * (self.cfg.output_len.saturating_sub(1)) as f64;
-        let out_tokens = (batch * self.cfg.output_len) as f64;
+        let out_tokens = batch as f64 * self.cfg.output_len as f64;
         let memory = self.memory(batch);
         let mut notes = self.plan.notes.clone();
+        let m = self.sharded.model;
+        let total = self.cfg.input_len + self.cfg.output_len;
+        if total > m.max_context {
+            notes.push(format!(
+                "{total} tokens exceed the {}-token context `{}` was trained for; engines run it, quality is another matter",
+                m.max_context, m.id
+            ));
+        }
+        if let Some(n) = self.hw.network_note(self.cfg.layout.chips()) {
+            notes.push(n);
+        }
         if !memory.fits() {
             notes.push(format!(
                 "batch {batch} needs {:.1} GiB per chip but {:.1} GiB is usable; the largest batch that fits is {max_fit}",

@@ -352,6 +352,13 @@ impl Layout {
         self.tp.min((stage / self.ep.max(1)).max(1))
     }
 
+    /// Whether MoE layers move tokens by all-to-all: only when an expert group reaches beyond one
+    /// tensor-parallel group. With `--tp 8 --ep 8` every rank already holds every token, computes
+    /// its local experts, and the usual all-reduce combines them.
+    pub fn needs_all_to_all(&self) -> bool {
+        self.ep > 1 && self.ep * self.expert_tp() > self.tp
+    }
+
     /// Copies of each expert across a stage (expert data parallelism).
     pub fn expert_dp(&self) -> u32 {
         (self.tp * self.dp * self.cp / (self.ep.max(1) * self.expert_tp())).max(1)
@@ -749,10 +756,12 @@ impl<'a> Sharded<'a> {
                 // Distinct experts whose weights are read this step: E (1 - (1 - k/E)^T) under
                 // uniform routing.
                 let touched = e / ep * (1.0 - (1.0 - k / e).powf(group_tokens));
-                let flops = 2.0 * pairs * per_expert * c.imbalance;
+                let flops = 2.0 * pairs * per_expert;
                 let bytes = touched * per_expert * c.wb
                     + pairs * (h * c.ab + 2.0 * ffn * ACT16 + h * ACT16);
-                b.kernel(OpClass::Experts, flops, bytes, c.gemm, c, 4.0, times);
+                // The busiest expert sets the pace: imbalance slows the rate, not the FLOPs done.
+                let rate = c.gemm / c.imbalance;
+                b.kernel(OpClass::Experts, flops, bytes, rate, c, 4.0, times);
                 b.kernel(
                     OpClass::Norm,
                     8.0 * pairs * ffn,
@@ -762,7 +771,7 @@ impl<'a> Sharded<'a> {
                     1.0,
                     times,
                 );
-                if self.layout.ep > 1 {
+                if self.layout.needs_all_to_all() {
                     // Dispatch (activations in their GEMM format) and combine (16-bit); the TP
                     // ranks of a replica share the sending.
                     let span = self.layout.ep * self.layout.expert_tp();
@@ -846,7 +855,14 @@ impl<'a> Sharded<'a> {
         // for parallel attention+MLP blocks), of the hidden state, in 16 bits.
         let per_layer = if m.parallel_block { 1.0 } else { 2.0 };
         let layers = f64::from(m.layers);
-        self.tp_all_reduce(&mut b, c, hw, t * h * ACT16, per_layer * layers);
+        // Where experts are reached by all-to-all, the combine returns each token's full output:
+        // a MoE layer's MLP needs no all-reduce of its own.
+        let skipped = if self.layout.needs_all_to_all() && !m.parallel_block {
+            moe_layers
+        } else {
+            0.0
+        };
+        self.tp_all_reduce(&mut b, c, hw, t * h * ACT16, per_layer * layers - skipped);
 
         // LM head on the logits' tokens, 16-bit weights (engines keep the head unquantised).
         let lt = s.seqs * s.logits_per_seq;

@@ -167,7 +167,12 @@ impl ComputePlan {
             gemm_rate,
             attention_rate,
             weight_bytes: w.bytes(),
-            act_bytes: a.bytes(),
+            // Without native low-precision compute the activations stay in 16 bits.
+            act_bytes: if bits(gemm) >= 16 {
+                a.bytes().max(2.0)
+            } else {
+                a.bytes()
+            },
             kv_bytes: storage.kv_cache.bytes(),
             notes,
         }

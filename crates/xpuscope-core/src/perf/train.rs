@@ -187,8 +187,18 @@ pub fn model_flops_per_token(model: &Model, seq_len: u64) -> f64 {
     let heads = model.heads as f64;
     let full = f64::from(model.layers - model.windowed_layers());
     let windowed = f64::from(model.windowed_layers());
-    let w = model.sliding_window.map_or(s, |w| (w.window as f64).min(s));
-    6.0 * model.active_parameters() + 6.0 * heads * dims * (full * s + windowed * w)
+    // Query-key pairs per token: s / 2 under a causal mask; w - w^2 / (2 s) within a window w < s.
+    let full_pairs = s / 2.0;
+    let window_pairs = model.sliding_window.map_or(full_pairs, |w| {
+        let w = w.window as f64;
+        if w < s {
+            w - w * w / (2.0 * s)
+        } else {
+            full_pairs
+        }
+    });
+    6.0 * model.active_parameters()
+        + 12.0 * heads * dims * (full * full_pairs + windowed * window_pairs)
 }
 
 /// A prepared training evaluator: chip and plan resolved once, so a layout search evaluates
@@ -366,9 +376,9 @@ impl<'a> Trainer<'a> {
             } else {
                 0.0
             };
-            shared
-                + mlp_of(e.expert_ffn as f64, f64::from(e.experts_per_token)) * tp
-                    / f64::from(l.expert_tp())
+            // A chip holds t k etp / tp token-expert pairs of ffn / etp each: about the same
+            // bytes as k dense rows of the expert, divided by tp below with everything else.
+            shared + mlp_of(e.expert_ffn as f64, f64::from(e.experts_per_token))
         });
         let norms = 4.0 * h;
         let layers = f64::from(m.layers);
@@ -444,9 +454,20 @@ impl<'a> Trainer<'a> {
         let n_micro = self.micro_batches(cfg) as f64;
         let comm_classes = fwd.comm_time();
         let attention = fwd.class(OpClass::Attention).time;
-        // The slowest stage holds ceil(layers / pp) layers and sets the pace.
+        // The slowest stage sets the pace: at least its share of whole layers (ceil(layers / pp)),
+        // at least an even share of all the work, and at least the LM head plus one layer on the
+        // last stage (a large vocabulary against few layers per stage).
         let stage = self.stage_fraction(l.pp);
-        let compute_fwd = (fwd.total() - comm_classes) * stage;
+        let ends = fwd.class(OpClass::LmHead).time + fwd.class(OpClass::Embedding).time;
+        let layers_time = fwd.total() - comm_classes - ends;
+        let compute_fwd = if l.pp > 1 {
+            let one_layer = layers_time / f64::from(self.model.layers);
+            (layers_time * stage)
+                .max((layers_time + ends) / pp)
+                .max(fwd.class(OpClass::LmHead).time + one_layer)
+        } else {
+            layers_time + ends
+        };
         let tp_fwd = fwd.class(OpClass::TpComm).time * stage;
         let ep_fwd = fwd.class(OpClass::EpComm).time * stage;
 
@@ -477,9 +498,13 @@ impl<'a> Trainer<'a> {
             Seconds::ZERO
         };
 
+        // Selective recompute keeps only the attention block's input, so backward re-runs the
+        // Q/K/V projection and the attention kernel.
         let recompute = match cfg.recompute {
             Recompute::None => Seconds::ZERO,
-            Recompute::Selective => attention * stage,
+            Recompute::Selective => {
+                (attention + fwd.class(OpClass::QkvProj).time) * stage / self.eff.sustained_training
+            }
             Recompute::Full => compute_fwd / self.eff.sustained_training + tp_fwd + ep_fwd,
         };
         // Per micro-batch on one stage: forward, backward (twice the compute, the same
@@ -515,8 +540,12 @@ impl<'a> Trainer<'a> {
                 Algorithm::Best,
             )
         };
-        let dp_sync =
-            all_reduce(dense, l.dp * l.cp, l.tp) + all_reduce(experts, l.expert_dp(), l.tp * l.cp);
+        // ZeRO-3 keeps no full copy to all-gather after the step: only the reduce-scatter (half
+        // an all-reduce) is left; its gathers are charged per micro-batch below.
+        let step_share = if cfg.zero >= 3 { 0.5 } else { 1.0 };
+        let dp_sync = (all_reduce(dense, l.dp * l.cp, l.tp)
+            + all_reduce(experts, l.expert_dp(), l.tp * l.cp))
+            * step_share;
         let window = compute_micro * self.eff.comm_overlap;
         let mut dp_exposed = (dp_sync - window).max(Seconds::ZERO);
         if cfg.zero >= 3 {
@@ -556,7 +585,9 @@ impl<'a> Trainer<'a> {
         // Hardware FLOPs: what one chip actually computes, recomputation included.
         let recomputed = match cfg.recompute {
             Recompute::None => 0.0,
-            Recompute::Selective => fwd.class(OpClass::Attention).flops.get(),
+            Recompute::Selective => {
+                fwd.class(OpClass::Attention).flops.get() + fwd.class(OpClass::QkvProj).flops.get()
+            }
             Recompute::Full => fwd.flops().get(),
         };
         let hardware_flops =
