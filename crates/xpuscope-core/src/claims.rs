@@ -335,7 +335,7 @@ impl<'a> Checker<'a> {
                 }
                 Ok(CheckResult {
                     description: format!(
-                        "{chip} / {baseline} between {lo:.2}x and {hi:.2}x on {}",
+                        "{chip} / {baseline} between {lo}x and {hi}x on {}",
                         on.join(", ")
                     ),
                     verdict: tally(&evidence),
