@@ -12,7 +12,7 @@ use crate::model::Model;
 use crate::perf::efficiency::Efficiency;
 use crate::perf::engine::Engine;
 use crate::perf::infer::{Batch, InferConfig, InferResult};
-use crate::perf::ops::Layout;
+use crate::perf::layout::Layout;
 use crate::perf::precision::Precisions;
 use crate::perf::search::{self, Fixed, Space};
 use crate::perf::train::Trainer;

@@ -8,10 +8,12 @@
 
 use crate::chip::Chip;
 use crate::model::Model;
+use crate::perf::breakdown::Breakdown;
 use crate::perf::efficiency::Efficiency;
 use crate::perf::engine::Engine;
 use crate::perf::hardware::Hardware;
-use crate::perf::ops::{Breakdown, Costs, Layout, Shape, Sharded};
+use crate::perf::layout::Layout;
+use crate::perf::ops::{Costs, Shape, Sharded};
 use crate::perf::precision::{ComputePlan, Precisions};
 use crate::perf::{check_layout, PerfError};
 use crate::units::{Bytes, Seconds};

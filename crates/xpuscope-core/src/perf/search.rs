@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::chip::Precision;
-use crate::perf::ops::Layout;
+use crate::perf::layout::Layout;
 use crate::perf::train::{Recompute, TrainConfig, TrainResult, Trainer};
 
 /// Constraints on the search: `None` means "search it".

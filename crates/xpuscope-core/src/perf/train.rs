@@ -13,10 +13,12 @@
 
 use crate::chip::{Chip, Precision};
 use crate::model::Model;
+use crate::perf::breakdown::{Breakdown, OpClass};
 use crate::perf::comm::{self, Algorithm};
 use crate::perf::efficiency::Efficiency;
 use crate::perf::hardware::Hardware;
-use crate::perf::ops::{Breakdown, Costs, Layout, OpClass, Shape, Sharded};
+use crate::perf::layout::Layout;
+use crate::perf::ops::{Costs, Shape, Sharded};
 use crate::perf::precision::{ComputePlan, Precisions};
 use crate::perf::{check_layout_with, PerfError};
 use crate::units::{Bytes, Seconds};
