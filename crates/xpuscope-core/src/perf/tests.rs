@@ -355,6 +355,23 @@ proptest! {
     }
 }
 
+/// A BF16 trainer for a built-in chip.
+fn new_trainer<'a>(
+    cat: &'a Catalog,
+    chip: &str,
+    model: &'a crate::model::Model,
+    seq: u64,
+) -> Trainer<'a> {
+    Trainer::new(
+        cat.chip(chip).unwrap(),
+        model,
+        Precision::Bf16,
+        seq,
+        &Efficiency::default(),
+    )
+    .unwrap()
+}
+
 fn trainer<'a>(cat: &'a Catalog, chip: &str, model: &str) -> (Trainer<'a>, TrainConfig) {
     let m = cat.model(model).unwrap();
     let t = Trainer::new(
@@ -517,14 +534,7 @@ fn training_errors_are_clear() {
 fn a_model_that_fits_nowhere_gets_the_smallest_chip_count() {
     let cat = cat();
     let m = cat.model("llama-3.1-405b").unwrap();
-    let t = Trainer::new(
-        cat.chip("rtx-4090").unwrap(),
-        m,
-        Precision::Bf16,
-        4096,
-        &Efficiency::default(),
-    )
-    .unwrap();
+    let t = new_trainer(&cat, "rtx-4090", m, 4096);
     let space = Space {
         chips: 8,
         seq_len: 4096,
@@ -543,14 +553,7 @@ fn a_model_that_fits_nowhere_gets_the_smallest_chip_count() {
 fn search_finds_a_fitting_best_and_ranks_the_top() {
     let cat = cat();
     let m = cat.model("llama-3.1-70b").unwrap();
-    let t = Trainer::new(
-        cat.chip("h20").unwrap(),
-        m,
-        Precision::Bf16,
-        8192,
-        &Efficiency::default(),
-    )
-    .unwrap();
+    let t = new_trainer(&cat, "h20", m, 8192);
     let space = Space {
         chips: 1024,
         seq_len: 8192,
@@ -568,14 +571,7 @@ fn search_finds_a_fitting_best_and_ranks_the_top() {
         .windows(2)
         .all(|w| w[0].tokens_per_s >= w[1].tokens_per_s));
     // An H20 has a seventh of an H100's compute: the same job on H100s runs several times faster.
-    let t100 = Trainer::new(
-        cat.chip("h100-sxm").unwrap(),
-        m,
-        Precision::Bf16,
-        8192,
-        &Efficiency::default(),
-    )
-    .unwrap();
+    let t100 = new_trainer(&cat, "h100-sxm", m, 8192);
     let h100 = search::search(&t100, &space, None);
     let ratio = h100.best().unwrap().tokens_per_s / best.tokens_per_s;
     assert!(
@@ -621,14 +617,7 @@ mod accounting {
     fn moe_activation_memory_does_not_grow_with_expert_parallelism() {
         let cat = cat();
         let m = cat.model("mixtral-8x7b").unwrap();
-        let t = Trainer::new(
-            cat.chip("h100-sxm").unwrap(),
-            m,
-            Precision::Bf16,
-            4096,
-            &Efficiency::default(),
-        )
-        .unwrap();
+        let t = new_trainer(&cat, "h100-sxm", m, 4096);
         let a = t
             .memory(&train_cfg(
                 8,
@@ -662,14 +651,7 @@ mod accounting {
     fn the_lm_head_weighs_on_the_last_pipeline_stage() {
         let cat = cat();
         let m = cat.model("llama-3.2-1b").unwrap();
-        let t = Trainer::new(
-            cat.chip("h100-sxm").unwrap(),
-            m,
-            Precision::Bf16,
-            4096,
-            &Efficiency::default(),
-        )
-        .unwrap();
+        let t = new_trainer(&cat, "h100-sxm", m, 4096);
         let one = t.evaluate(&train_cfg(
             16,
             Layout {
@@ -726,14 +708,7 @@ mod accounting {
     fn imbalance_slows_experts_without_inventing_flops() {
         let cat = cat();
         let m = cat.model("mixtral-8x7b").unwrap();
-        let t = Trainer::new(
-            cat.chip("h100-sxm").unwrap(),
-            m,
-            Precision::Bf16,
-            4096,
-            &Efficiency::default(),
-        )
-        .unwrap();
+        let t = new_trainer(&cat, "h100-sxm", m, 4096);
         let r = t.evaluate(&train_cfg(
             8,
             Layout {
@@ -756,14 +731,7 @@ mod accounting {
         let cat = cat();
         for id in ["mistral-7b", "llama-3.1-8b", "gpt-oss-20b"] {
             let m = cat.model(id).unwrap();
-            let t = Trainer::new(
-                cat.chip("h100-sxm").unwrap(),
-                m,
-                Precision::Bf16,
-                32768,
-                &Efficiency::default(),
-            )
-            .unwrap();
+            let t = new_trainer(&cat, "h100-sxm", m, 32768);
             let r = t.evaluate(&train_cfg(
                 8,
                 Layout {
@@ -785,14 +753,7 @@ mod accounting {
     fn selective_recompute_reruns_projection_and_attention() {
         let cat = cat();
         let m = cat.model("llama-3.1-70b").unwrap();
-        let t = Trainer::new(
-            cat.chip("h100-sxm").unwrap(),
-            m,
-            Precision::Bf16,
-            8192,
-            &Efficiency::default(),
-        )
-        .unwrap();
+        let t = new_trainer(&cat, "h100-sxm", m, 8192);
         let base = train_cfg(
             64,
             Layout {
