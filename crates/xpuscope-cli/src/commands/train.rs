@@ -168,9 +168,8 @@ fn budget(
     (
         json!({"tokens": tokens, "time_s": seconds, "days": seconds / 86400.0, "chip_hours": chip_hours, "cost_usd": cost}),
         format!(
-            "to train {} tokens: {} ({} days), {} chip-hours, cost {}\n",
+            "to train {} tokens: {} days, {} chip-hours, cost {}\n",
             sig(tokens / 1e12) + "T",
-            duration(seconds),
             sig(seconds / 86400.0),
             num(chip_hours, 0),
             cost_text
