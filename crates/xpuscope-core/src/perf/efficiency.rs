@@ -38,11 +38,18 @@ pub struct Efficiency {
     /// M4 STREAM triad: H100 2.97 of 3.35 TB/s (0.89), H200 4.15 of 4.8 (0.86), A100 1.70 of 2.04
     /// (0.83); mean 0.86.
     pub memory: f64,
-    /// Fraction of dense 16-bit peak reached by fused (FlashAttention-style) attention.
+    /// Fraction of dense 16-bit peak reached by FlashAttention-2-class attention kernels.
     ///
-    /// M7: FlashAttention-2 forward, seq 8192: H100 327.9 of 989 (0.33), A100 179.5 of 312 (0.58);
-    /// mean 0.45.
-    pub attention: f64,
+    /// M7: FlashAttention-2 forward, seq 8192: H100 327.9 of 989 (0.33; FA2 does not use Hopper's
+    /// asynchronous tensor-core instructions), A100 179.5 of 312 (0.58); mean 0.45. Used for
+    /// engines of that generation (`Engine::TrtLlm05`).
+    pub attention_fa2: f64,
+    /// Fraction of dense 16-bit peak reached by current fused attention kernels (FlashAttention-3,
+    /// FlashMLA, cuDNN fused attention), which current engines and training frameworks use.
+    ///
+    /// M10: FlashMLA reaches 660 TFLOPS compute-bound on the H800 (0.67 of 989); on Ampere the best
+    /// kernel is FA2 at 0.58 (M7); mean 0.62.
+    pub attention_fused: f64,
     /// Fixed time every kernel costs beyond its roofline time (launch, ramp-up, tail wave).
     ///
     /// Fitted to M1: H100 FP8 cuBLASLt GEMMs of 1024^3..16384^3 are matched within 6% (except
@@ -113,7 +120,8 @@ impl Default for Efficiency {
             gemm_other: 0.68,
             fp8_gemm_factor: 0.90,
             memory: 0.86,
-            attention: 0.45,
+            attention_fa2: 0.45,
+            attention_fused: 0.62,
             kernel_overhead: Seconds::from_us(5.0),
             collective: 0.8,
             in_network_allreduce: 0.61,

@@ -75,7 +75,7 @@ impl Costs {
             bandwidth: hw.bandwidth.get() * eff.memory,
             overhead: eff.kernel_overhead.get(),
             gemm: plan.gemm_rate,
-            attention: plan.attention_rate,
+            attention: hw.peak(crate::chip::Precision::Bf16) * engine.attention_efficiency(eff),
             wb: plan.weight_bytes,
             ab: plan.act_bytes,
             kvb: plan.kv_bytes,

@@ -97,8 +97,6 @@ pub struct ComputePlan {
     pub gemm: Precision,
     /// Achievable GEMM rate: dense peak in `gemm` times the fitted GEMM efficiency.
     pub gemm_rate: FlopsPerSecond,
-    /// Achievable attention rate (16-bit tensor units at the attention efficiency).
-    pub attention_rate: FlopsPerSecond,
     /// Bytes per weight element.
     pub weight_bytes: f64,
     /// Bytes per activation element at GEMM inputs.
@@ -154,7 +152,6 @@ impl ComputePlan {
             1.0
         };
         let gemm_rate = hw.peak(gemm) * (hw.gemm_efficiency * factor);
-        let attention_rate = hw.peak(Precision::Bf16) * eff.attention;
         if !hw.gemm_calibrated {
             notes.push(format!(
                 "no public GEMM measurement for `{}`'s vendor: its GEMM efficiency is the cross-vendor prior {:.2}",
@@ -165,7 +162,6 @@ impl ComputePlan {
             storage,
             gemm,
             gemm_rate,
-            attention_rate,
             weight_bytes: w.bytes(),
             // Without native low-precision compute the activations stay in 16 bits.
             act_bytes: if bits(gemm) >= 16 {

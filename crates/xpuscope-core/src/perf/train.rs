@@ -245,8 +245,7 @@ impl<'a> Trainer<'a> {
         // only changes the GEMM rate (Transformer Engine casts on the fly).
         costs_plan.weight_bytes = 2.0;
         costs_plan.act_bytes = 2.0;
-        // Training frameworks reduce through NCCL.
-        let costs = Costs::new(&hw, &costs_plan, eff, crate::perf::engine::Engine::TrtLlm05);
+        let costs = Costs::new(&hw, &costs_plan, eff, crate::perf::engine::Engine::Training);
         Ok(Trainer {
             hw,
             plan,
