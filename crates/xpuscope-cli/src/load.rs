@@ -67,15 +67,20 @@ pub fn model(catalog: &Catalog, arg: &str) -> Result<Model> {
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read model config `{}`", path.display()))?;
-    let dir_name = path
-        .parent()
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy().to_string())
-        .filter(|n| !n.is_empty() && n != ".")
-        .unwrap_or_else(|| {
-            path.file_stem()
-                .map_or("config".into(), |s| s.to_string_lossy().to_string())
-        });
+    // `…/Llama-3.1-8B/config.json` is named after its folder; `llama.json` after itself.
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let dir_name = if stem == "config" {
+        path.parent()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().to_string())
+            .filter(|n| !n.is_empty() && n != ".")
+            .unwrap_or(stem)
+    } else {
+        stem
+    };
     let id = kebab(&dir_name);
     Ok(hf::parse_config(&path.display().to_string(), &id, &text)?)
 }
