@@ -102,6 +102,9 @@ pub struct Comparison {
     pub workloads: Vec<Row>,
     /// Spec rows.
     pub specs: Vec<Row>,
+    /// Fallbacks and priors behind the rows (precision fallbacks, uncalibrated vendors, missing
+    /// network figures), prefixed with the chip id.
+    pub notes: Vec<String>,
 }
 
 fn ratio(better: Better, first: Option<f64>, v: Option<f64>) -> Option<f64> {
@@ -234,6 +237,7 @@ pub fn compare(
     let long_ctx = 32768.min(model.max_context.saturating_sub(1024)).max(2048);
 
     let mut workloads = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
 
     // Training: the best layout on the same number of chips.
     let (seq, gb) = (4096u64, 4 * u64::from(cfg.train_chips));
@@ -355,6 +359,7 @@ pub fn compare(
         for chip in chips {
             let c = match inf.run(chip, s.input, s.output, s.batch) {
                 Ok(r) => {
+                    notes.extend(r.notes.iter().map(|n| format!("{}: {n}", chip.id)));
                     let (v, bound) = if s.ttft {
                         (r.ttft.get(), r.prefill.bound().as_str())
                     } else {
@@ -394,6 +399,7 @@ pub fn compare(
             for chip in chips {
                 let c = match inf.run(chip, 1024, 1024, Batch::Max) {
                     Ok(r) => {
+                        notes.extend(r.notes.iter().map(|n| format!("{}: {n}", chip.id)));
                         let cost = costs
                             .chip_hour(chip)
                             .ok()
@@ -421,11 +427,15 @@ pub fn compare(
         }
     }
 
+    // Fallbacks and priors the rows rest on, once each, in the order met.
+    let mut seen = std::collections::BTreeSet::new();
+    notes.retain(|n| seen.insert(n.clone()));
     Comparison {
         chips: chips.iter().map(|c| c.id.clone()).collect(),
         model: model.id.clone(),
         workloads,
         specs: spec_rows(chips, costs),
+        notes,
     }
 }
 

@@ -79,6 +79,7 @@ pub fn to_json(c: &Comparison) -> Value {
         "model": c.model,
         "rows": c.workloads.iter().map(|r| row_json(&c.chips, r)).collect::<Vec<_>>(),
         "specs": c.specs.iter().map(|r| row_json(&c.chips, r)).collect::<Vec<_>>(),
+        "notes": c.notes,
     })
 }
 
@@ -169,7 +170,7 @@ pub fn to_text(
     out.push_str(&t.render());
     out.push_str(&format!("{}\n", cost::describe(costs)));
 
-    let mut notes = Vec::new();
+    let mut notes = c.notes.clone();
     for r in c.workloads.iter().chain(c.specs.iter()) {
         for (id, cell) in c.chips.iter().zip(&r.cells) {
             if let Some(n) = &cell.note {
