@@ -64,7 +64,7 @@ pub enum Command {
     /// Chips side by side on a workload suite: value, ratio to the first chip, cost.
     Compare(CompareArgs),
     /// Evaluate every combination of chips, models, layouts, batches and lengths; one row per point
-    /// as CSV (`--format text`) or JSON lines (`--format json`).
+    /// as CSV (`--format text`) or JSON lines (`--format json`); `--svg FILE` draws a heat map.
     Sweep(SweepArgs),
     /// Each chip's compute and bandwidth ceilings with the model's prefill and decode operators
     /// placed on them; `--svg FILE` draws the chart.
@@ -386,6 +386,11 @@ pub struct SweepArgs {
     /// Training precision.
     #[arg(long, value_enum, default_value_t = TrainPrecisionArg::Bf16)]
     pub precision: TrainPrecisionArg,
+    /// Draw a heat map of the sweep to this SVG file: one row per chip, one column per
+    /// combination of the other swept values, coloured by throughput per chip. The rows still go
+    /// to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
 }
 
 /// `xpuscope roofline` flags.

@@ -1,4 +1,5 @@
-//! Standalone SVG charts: grouped bars of ratios between chips, and a roofline.
+//! Standalone SVG charts: grouped bars of ratios between chips, a roofline, and a heat map of a
+//! sweep.
 //!
 //! Plain data goes in and an SVG document comes out as a `String`; this module does no file I/O
 //! and knows nothing of the catalogue or the cost model, so the commands decide what to plot and
@@ -8,15 +9,14 @@
 //! Values that cannot be drawn (NaN, infinities, and on a log axis zero or negative) are skipped
 //! rather than panicking; a bar without a value is labelled "n/a". Text is escaped for XML.
 //!
-//! It deliberately does not try to be a plotting library: there are two chart kinds with fixed
+//! It deliberately does not try to be a plotting library: there are three chart kinds with fixed
 //! layouts, text widths are estimated from the character count (there is no font metrics), and
 //! labels avoid only gross overlap.
 
-// The compare and roofline commands use this module; until they are wired in nothing calls it.
-
 use std::fmt::Write as _;
 
-/// Width of every chart, in SVG user units (pixels when opened directly).
+/// Width of the bar chart and the roofline, in SVG user units (pixels when opened directly); a
+/// heat map sizes itself to its rows and columns.
 const WIDTH: f64 = 900.0;
 
 /// Okabe & Ito (2008), "Color Universal Design": eight colours distinguishable under the common
@@ -101,6 +101,40 @@ pub struct RoofPoint {
     pub phase: String,
 }
 
+/// A grid of coloured cells: one row per chip, one column per setting, each cell coloured by its
+/// value on a sequential colour-blind-safe ramp (log when the values span more than 20x) and
+/// labelled with it. At most [`MAX_HEAT_ROWS`] rows and [`MAX_HEAT_COLUMNS`] columns are drawn;
+/// the subtitle says when more were given.
+pub struct HeatMap {
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// Colour-bar label with unit, e.g. "output tokens/s per chip".
+    pub value_label: String,
+    /// Row labels (chip ids), top to bottom.
+    pub rows: Vec<String>,
+    /// Column labels, left to right, e.g. "llama-3.1-8b bs64".
+    pub columns: Vec<String>,
+    /// `cells[r][c]` belongs to `rows[r]` and `columns[c]`; a missing entry is a cell without a
+    /// value.
+    pub cells: Vec<Vec<Cell>>,
+}
+
+/// One cell of a [`HeatMap`].
+#[derive(Clone, Debug, Default)]
+pub struct Cell {
+    /// `None`, or a value that is not finite, is drawn grey and labelled "n/a".
+    pub value: Option<f64>,
+    /// Shown in the cell's tooltip after its value: why there is none, or detail about it.
+    pub note: Option<String>,
+}
+
+/// Columns beyond this are left out of a [`HeatMap`]: 60 cells of the minimum width already make
+/// a chart about 2,700 px wide.
+pub const MAX_HEAT_COLUMNS: usize = 60;
+
+/// Rows beyond this are left out of a [`HeatMap`].
+pub const MAX_HEAT_ROWS: usize = 60;
+
 /// Renders a grouped bar chart as a standalone SVG document.
 pub fn bar_chart(c: &BarChart) -> String {
     let n_groups = c.groups.len();
@@ -130,7 +164,7 @@ pub fn bar_chart(c: &BarChart) -> String {
 
     // Header: title, subtitle, then a legend that wraps onto more rows when it must.
     let mut svg = Svg::default();
-    let mut y = header(&mut svg, &c.title, c.subtitle.as_deref());
+    let mut y = header(&mut svg, &c.title, c.subtitle.as_deref(), WIDTH);
     let legend_items: Vec<(String, &str)> = c
         .series
         .iter()
@@ -307,7 +341,7 @@ pub fn bar_chart(c: &BarChart) -> String {
         );
     }
 
-    svg.finish(&c.title, height)
+    svg.finish(&c.title, WIDTH, height)
 }
 
 /// Renders a roofline chart as a standalone SVG document.
@@ -366,7 +400,7 @@ pub fn roofline(r: &Roofline) -> String {
     let (y_lo, y_hi) = padded_log_domain(&ys, (12.0, 16.0));
 
     let mut svg = Svg::default();
-    let mut y = header(&mut svg, &r.title, r.subtitle.as_deref());
+    let mut y = header(&mut svg, &r.title, r.subtitle.as_deref(), WIDTH);
     y = y.max(54.0);
     let top = y + 16.0;
     let bottom = top + 420.0;
@@ -584,7 +618,290 @@ pub fn roofline(r: &Roofline) -> String {
     }
 
     let height = (bottom + 62.0).max(ly + 20.0);
-    svg.finish(&r.title, height)
+    svg.finish(&r.title, WIDTH, height)
+}
+
+/// Renders a heat map as a standalone SVG document.
+pub fn heat_map(h: &HeatMap) -> String {
+    let n_rows = h.rows.len().min(MAX_HEAT_ROWS);
+    let n_cols = h.columns.len().min(MAX_HEAT_COLUMNS);
+    let cell = |r: usize, c: usize| h.cells.get(r).and_then(|row| row.get(c));
+    let value = |r: usize, c: usize| cell(r, c).and_then(|c| c.value).filter(|v| v.is_finite());
+    let values: Vec<f64> = (0..n_rows)
+        .flat_map(|r| (0..n_cols).map(move |c| (r, c)))
+        .filter_map(|(r, c)| value(r, c))
+        .collect();
+    let colours = ColourScale::new(&values);
+    let any_missing = values.len() < n_rows * n_cols;
+
+    // The subtitle leads with what was left out, so truncation cannot cut that off.
+    let mut cut = Vec::new();
+    if h.columns.len() > n_cols {
+        cut.push(format!("first {n_cols} of {} columns", h.columns.len()));
+    }
+    if h.rows.len() > n_rows {
+        cut.push(format!("first {n_rows} of {} rows", h.rows.len()));
+    }
+    let subtitle = match (cut.is_empty(), h.subtitle.as_deref()) {
+        (true, s) => s.map(str::to_string),
+        (false, Some(s)) if !s.is_empty() => Some(format!("{} shown; {s}", cut.join(" and "))),
+        (false, _) => Some(format!("{} shown", cut.join(" and "))),
+    };
+
+    // Cells shrink as columns and rows are added, down to a size that still holds "1.23k".
+    let cell_w = (760.0 / n_cols.max(1) as f64).clamp(44.0, 96.0);
+    let cell_h = (400.0 / n_rows.max(1) as f64).clamp(24.0, 40.0);
+    let row_labels: Vec<String> = h.rows[..n_rows].iter().map(|r| truncate(r, 32)).collect();
+    let col_labels: Vec<String> = h.columns[..n_cols]
+        .iter()
+        .map(|c| truncate(c, 40))
+        .collect();
+    let col_w: Vec<f64> = col_labels
+        .iter()
+        .map(|c| text_width(c.chars().count(), 11.0))
+        .collect();
+    // Column labels wider than their cell are turned 45 degrees; they then hang down and to the
+    // left of their cell, so the left margin must hold the first ones.
+    let rotate = col_w.iter().any(|w| *w > cell_w - 6.0);
+    let diag = std::f64::consts::FRAC_1_SQRT_2;
+    let overhang = if rotate {
+        col_w
+            .iter()
+            .enumerate()
+            .map(|(c, w)| w * diag - (c as f64 + 0.5) * cell_w)
+            .fold(0.0, f64::max)
+    } else {
+        0.0
+    };
+    let longest_row = row_labels
+        .iter()
+        .map(|r| r.chars().count())
+        .max()
+        .unwrap_or(0);
+    let left = (text_width(longest_row, 12.0) + 20.0)
+        .max(overhang + 16.0)
+        .max(60.0);
+    let grid_w = n_cols as f64 * cell_w;
+    let grid_h = n_rows as f64 * cell_h;
+    let below = if rotate {
+        col_w.iter().copied().fold(0.0, f64::max) * diag + 20.0
+    } else {
+        26.0
+    };
+    let width = (left + grid_w + 30.0).max(640.0);
+
+    // The subtitle lists every fixed setting, which may not fit one line; it wraps onto up to
+    // three.
+    let mut svg = Svg::default();
+    let mut y = header(&mut svg, &h.title, None, width);
+    let max_chars = ((width - 48.0) / (12.0 * CHAR_WIDTH_EM)) as usize;
+    let lines = subtitle.map_or_else(Vec::new, |s| wrap(&s, max_chars, 3));
+    for (i, line) in lines.iter().enumerate() {
+        svg.text(
+            24.0,
+            50.0 + 16.0 * i as f64,
+            line,
+            12.0,
+            "start",
+            r##"class="subtitle" fill="#555555""##,
+        );
+        y = 54.0 + 16.0 * i as f64;
+    }
+
+    // Legend: the metric, a colour bar with ticks, and the n/a swatch when a cell has no value.
+    let bar = Scale {
+        d0: 0.0,
+        d1: 1.0,
+        p0: 24.0,
+        p1: 324.0,
+    };
+    let (bar_y, bar_h) = (y + 28.0, 12.0);
+    let legend_label = match colours.kind {
+        ScaleKind::Log => format!("{} (log scale)", h.value_label),
+        ScaleKind::Linear => h.value_label.clone(),
+    };
+    svg.text(
+        bar.p0,
+        bar_y - 6.0,
+        &truncate(&legend_label, 60),
+        12.0,
+        "start",
+        r##"class="legend-label""##,
+    );
+    let stops: String = VIRIDIS
+        .iter()
+        .enumerate()
+        .map(|(i, &rgb)| {
+            format!(
+                r##"<stop offset="{}" stop-color="{}"/>"##,
+                trim_zeros(format!("{:.4}", i as f64 / (VIRIDIS.len() - 1) as f64)),
+                hex(rgb)
+            )
+        })
+        .collect();
+    svg.raw(&format!(
+        r##"<defs><linearGradient id="heat-ramp" x1="0" y1="0" x2="1" y2="0">{stops}</linearGradient></defs>"##
+    ));
+    svg.raw(&format!(
+        r##"<rect class="colour-bar" x="{}" y="{}" width="{}" height="{}" fill="url(#heat-ramp)" stroke="#999999" stroke-width="0.5"/>"##,
+        n(bar.p0),
+        n(bar_y),
+        n(bar.p1 - bar.p0),
+        n(bar_h)
+    ));
+    // Tick labels that would overlap the one before are left out.
+    let mut free_from = f64::NEG_INFINITY;
+    for t in &colours.ticks {
+        let x = bar.px(colours.position(t.at));
+        let len = if t.label.is_some() { 4.0 } else { 2.0 };
+        let _ = write!(
+            svg.out,
+            r##"<line class="colour-tick" data-at="{}" x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="#333333" stroke-width="1"/>"##,
+            fmt_sig(t.at, 6),
+            n(bar_y + bar_h),
+            n(bar_y + bar_h + len),
+            x = n(x)
+        );
+        if let Some(l) = &t.label {
+            let half = text_width(l.chars().count(), 10.0) / 2.0;
+            if x - half >= free_from {
+                svg.text(
+                    x,
+                    bar_y + bar_h + 15.0,
+                    l,
+                    10.0,
+                    "middle",
+                    r##"class="colour-tick-label""##,
+                );
+                free_from = x + half + 4.0;
+            }
+        }
+    }
+    if any_missing {
+        let x = bar.p1 + 28.0;
+        svg.raw(&format!(
+            r##"<rect x="{}" y="{}" width="12" height="12" fill="{NA_FILL}"/>"##,
+            n(x),
+            n(bar_y)
+        ));
+        svg.text(
+            x + 18.0,
+            bar_y + 10.5,
+            "n/a: no value (the tooltip says why)",
+            11.0,
+            "start",
+            r##"class="legend""##,
+        );
+    }
+    let top = bar_y + bar_h + 32.0;
+    let bottom = top + grid_h;
+
+    // Cells: a rectangle in the value's colour, labelled with the value in black or white,
+    // whichever reads better on it. A thin white gap separates neighbours.
+    for (r, row_name) in h.rows[..n_rows].iter().enumerate() {
+        for (c, col_name) in h.columns[..n_cols].iter().enumerate() {
+            let (x, y) = (left + c as f64 * cell_w, top + r as f64 * cell_h);
+            let v = value(r, c);
+            let note = cell(r, c).and_then(|c| c.note.as_deref());
+            let place = if col_name.is_empty() {
+                row_name.clone()
+            } else {
+                format!("{row_name}, {col_name}")
+            };
+            let shown = v.map_or_else(|| "n/a".to_string(), fmt_si);
+            let mut tip = match v {
+                Some(_) => format!("{place}: {shown} {}", h.value_label),
+                None => format!("{place}: n/a"),
+            };
+            if let Some(note) = note.filter(|s| !s.is_empty()) {
+                tip.push_str("; ");
+                tip.push_str(note);
+            }
+            let (class, data, fill, ink) = match v {
+                Some(v) => {
+                    let t = colours.t(v);
+                    let rgb = ramp(t);
+                    (
+                        "cell",
+                        format!(
+                            r##" data-value="{}" data-t="{}""##,
+                            fmt_sig(v, 6),
+                            trim_zeros(format!("{t:.4}"))
+                        ),
+                        hex(rgb),
+                        ink_on(rgb),
+                    )
+                }
+                None => ("cell-na", String::new(), NA_FILL.to_string(), "#555555"),
+            };
+            let _ = write!(
+                svg.out,
+                r##"<g><title>{}</title><rect class="{class}" data-row="{r}" data-col="{c}"{data} x="{}" y="{}" width="{}" height="{}" fill="{fill}" stroke="white" stroke-width="1"/>"##,
+                esc(&tip),
+                n(x),
+                n(y),
+                n(cell_w),
+                n(cell_h),
+            );
+            let size = ((cell_w - 6.0) / text_width(shown.chars().count(), 1.0))
+                .min(cell_h * 0.5)
+                .clamp(7.0, 11.0);
+            svg.text(
+                x + cell_w / 2.0,
+                y + cell_h / 2.0 + size * 0.35,
+                &shown,
+                size,
+                "middle",
+                &format!(r##"class="cell-label" fill="{ink}""##),
+            );
+            svg.raw("</g>");
+        }
+    }
+
+    for (r, label) in row_labels.iter().enumerate() {
+        svg.text(
+            left - 8.0,
+            top + (r as f64 + 0.5) * cell_h + 4.0,
+            label,
+            12.0,
+            "end",
+            r##"class="row-label""##,
+        );
+    }
+    for (c, label) in col_labels.iter().enumerate() {
+        let x = left + (c as f64 + 0.5) * cell_w;
+        if rotate {
+            let (cx, cy) = (n(x), n(bottom + 10.0));
+            let _ = write!(
+                svg.out,
+                r##"<text class="column-label" x="{cx}" y="{cy}" font-size="11" text-anchor="end" transform="rotate(-45 {cx} {cy})">{}</text>"##,
+                esc(label)
+            );
+        } else {
+            svg.text(
+                x,
+                bottom + 16.0,
+                label,
+                11.0,
+                "middle",
+                r##"class="column-label""##,
+            );
+        }
+    }
+
+    if n_rows == 0 || n_cols == 0 {
+        svg.text(
+            (left + width - 30.0) / 2.0,
+            top + 30.0,
+            "no data",
+            14.0,
+            "middle",
+            r##"fill="#777777""##,
+        );
+    }
+
+    let height = (bottom + below + 12.0).max(top + 60.0);
+    svg.finish(&h.title, width, height)
 }
 
 /// The document under construction: everything between the root element's tags.
@@ -611,9 +928,9 @@ impl Svg {
     }
 
     /// Wraps the body in the root element, with a white background and an accessible title.
-    fn finish(self, title: &str, height: f64) -> String {
+    fn finish(self, title: &str, width: f64, height: f64) -> String {
         let h = n(height.ceil());
-        let w = n(WIDTH);
+        let w = n(width.ceil());
         format!(
             concat!(
                 r##"<?xml version="1.0" encoding="UTF-8"?>"##,
@@ -631,9 +948,9 @@ impl Svg {
     }
 }
 
-/// Draws the title and subtitle; returns the y below them.
-fn header(svg: &mut Svg, title: &str, subtitle: Option<&str>) -> f64 {
-    let max_chars = ((WIDTH - 48.0) / (17.0 * CHAR_WIDTH_EM)) as usize;
+/// Draws the title and subtitle, cut to fit `width`; returns the y below them.
+fn header(svg: &mut Svg, title: &str, subtitle: Option<&str>, width: f64) -> f64 {
+    let max_chars = ((width - 48.0) / (17.0 * CHAR_WIDTH_EM)) as usize;
     svg.text(
         24.0,
         30.0,
@@ -644,7 +961,7 @@ fn header(svg: &mut Svg, title: &str, subtitle: Option<&str>) -> f64 {
     );
     match subtitle {
         Some(s) if !s.is_empty() => {
-            let max_chars = ((WIDTH - 48.0) / (12.0 * CHAR_WIDTH_EM)) as usize;
+            let max_chars = ((width - 48.0) / (12.0 * CHAR_WIDTH_EM)) as usize;
             svg.text(
                 24.0,
                 50.0,
@@ -1030,6 +1347,168 @@ fn min_max(vals: &[f64]) -> Option<(f64, f64)> {
     (min <= max).then_some((min, max))
 }
 
+/// Fill of a heat-map cell without a value: a light grey that no colour on the ramp comes near.
+const NA_FILL: &str = "#d9d9d9";
+
+/// Viridis (van der Walt & Smith, matplotlib 2015) sampled at nine even steps: perceptually
+/// uniform, ordered in lightness so it also reads in greyscale, and safe for the common forms of
+/// colour blindness. Dark purple is the smallest value, yellow the largest.
+const VIRIDIS: [(u8, u8, u8); 9] = [
+    (0x44, 0x01, 0x54),
+    (0x47, 0x2c, 0x7a),
+    (0x3b, 0x52, 0x8b),
+    (0x2c, 0x72, 0x8e),
+    (0x21, 0x91, 0x8c),
+    (0x28, 0xae, 0x80),
+    (0x5e, 0xc9, 0x62),
+    (0xad, 0xdc, 0x30),
+    (0xfd, 0xe7, 0x25),
+];
+
+/// The colour at `t` (0..1, clamped; NaN is 0) on the ramp, linear between its stops.
+fn ramp(t: f64) -> (u8, u8, u8) {
+    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+    let pos = t * (VIRIDIS.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(VIRIDIS.len() - 2);
+    let f = pos - i as f64;
+    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    let mix = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * f).round() as u8;
+    (mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn hex((r, g, b): (u8, u8, u8)) -> String {
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+/// Black or white, whichever contrasts more with `rgb` by the WCAG 2 relative luminance: black
+/// above 0.179, where the two contrast ratios are equal.
+fn ink_on((r, g, b): (u8, u8, u8)) -> &'static str {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    if l > 0.179 {
+        "#000000"
+    } else {
+        "#ffffff"
+    }
+}
+
+/// How heat-map values map onto the colour ramp: log when every value is positive and the
+/// largest is more than 20 times the smallest (a linear ramp would paint all but the top few
+/// cells the same dark colour), linear otherwise. The domain is rounded out to tick steps.
+struct ColourScale {
+    kind: ScaleKind,
+    /// Axis units (log10 on a log scale) to ramp position 0..1.
+    scale: Scale,
+    ticks: Vec<Tick>,
+}
+
+impl ColourScale {
+    fn new(values: &[f64]) -> ColourScale {
+        let range = min_max(values);
+        let log = matches!(range, Some((min, max)) if min > 0.0 && max / min > 20.0);
+        let (kind, (d0, d1, ticks)) = match range {
+            None => (ScaleKind::Linear, (0.0, 1.0, Vec::new())),
+            Some((min, max)) if log => {
+                let (lo, hi) = log_domain_125(&[min.log10(), max.log10()]);
+                let ticks = log_ticks(lo, hi, 0, "")
+                    .into_iter()
+                    .map(|t| Tick {
+                        label: t.label.map(|_| fmt_si(10f64.powf(t.at))),
+                        at: t.at,
+                    })
+                    .collect();
+                (ScaleKind::Log, (lo, hi, ticks))
+            }
+            Some((min, max)) => (ScaleKind::Linear, nice_linear(min, max)),
+        };
+        ColourScale {
+            kind,
+            scale: Scale {
+                d0,
+                d1,
+                p0: 0.0,
+                p1: 1.0,
+            },
+            ticks,
+        }
+    }
+
+    /// Where a value in axis units sits on the ramp, 0..1; one value alone sits in the middle.
+    fn position(&self, at: f64) -> f64 {
+        self.scale.px(at).clamp(0.0, 1.0)
+    }
+
+    /// Where a value sits on the ramp, 0..1.
+    fn t(&self, v: f64) -> f64 {
+        self.kind.to_axis(v).map_or(0.0, |a| self.position(a))
+    }
+}
+
+/// A linear domain around `min..=max` rounded out to a 1-2-5 step, with about five ticks; one
+/// value (or a span too wide to step through) is labelled as it is.
+fn nice_linear(min: f64, max: f64) -> (f64, f64, Vec<Tick>) {
+    let tick = |at: f64| Tick {
+        at,
+        label: Some(fmt_si(at)),
+    };
+    let ends = || {
+        let ticks = if min == max {
+            vec![tick(min)]
+        } else {
+            vec![tick(min), tick(max)]
+        };
+        (min, max, ticks)
+    };
+    let raw_step = max * 0.25 - min * 0.25;
+    if !(raw_step > 0.0 && raw_step.is_finite()) {
+        return ends();
+    }
+    let base = 10f64.powf(raw_step.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * base)
+        .find(|s| *s >= raw_step)
+        .unwrap_or(10.0 * base);
+    let lo = (min / step).floor() * step;
+    let hi = (max / step).ceil() * step;
+    let count = ((hi - lo) / step).round();
+    if !(lo.is_finite() && hi.is_finite() && step > 0.0 && count.is_finite() && count <= 50.0) {
+        return ends();
+    }
+    let ticks = (0..=count as i64)
+        .map(|i| {
+            let at = lo + i as f64 * step;
+            // Rounding error must not print zero as "-0" or "5.55e-17".
+            tick(if at.abs() < step / 2.0 { 0.0 } else { at })
+        })
+        .collect();
+    (lo, hi, ticks)
+}
+
+/// `v` to three significant figures, with k, M, G or T for thousands and up: "0.0123", "987",
+/// "1.23k", "45.6M".
+fn fmt_si(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".to_string();
+    }
+    // Round first, so 999.7 becomes "1k" and not "1000".
+    let r: f64 = format!("{v:.2e}").parse().unwrap_or(v);
+    let a = r.abs();
+    for (scale, suffix) in [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")] {
+        if (scale..scale * 1e3).contains(&a) {
+            return format!("{}{suffix}", fmt_sig(r / scale, 3));
+        }
+    }
+    fmt_sig(r, 3)
+}
+
 /// A box in pixels, to test labels for overlap.
 struct Rect {
     x0: f64,
@@ -1120,6 +1599,31 @@ fn trim_zeros(s: String) -> String {
     } else {
         s
     }
+}
+
+/// `s` broken at spaces into lines of at most `max` characters, at most `max_lines` of them; a
+/// word longer than a line, and whatever does not fit the last line, is cut with an ellipsis.
+fn wrap(s: &str, max: usize, max_lines: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ').filter(|w| !w.is_empty()) {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > max {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > max_lines && max_lines > 0 {
+        let rest = lines.split_off(max_lines - 1).join(" ");
+        lines.push(rest);
+    }
+    lines.truncate(max_lines);
+    lines.iter().map(|l| truncate(l, max)).collect()
 }
 
 /// Escapes text for XML content and attribute values, and drops characters XML 1.0 forbids.
@@ -1543,5 +2047,242 @@ mod tests {
         for (got, want) in cases {
             assert_eq!(got, want);
         }
+    }
+
+    fn heat(values: &[&[Option<f64>]]) -> HeatMap {
+        let columns = values.iter().map(|r| r.len()).max().unwrap_or(0);
+        HeatMap {
+            title: "Sweep: output tokens/s per chip".to_string(),
+            subtitle: Some("fixed: tp1, weights bf16".to_string()),
+            value_label: "output tokens/s per chip".to_string(),
+            rows: (0..values.len()).map(|r| format!("chip-{r}")).collect(),
+            columns: (0..columns).map(|c| format!("model bs{c}")).collect(),
+            cells: values
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|&value| Cell { value, note: None })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// Where a fill colour sits on the ramp: the position of the nearest of 1,001 samples.
+    fn ramp_position(fill: &str) -> f64 {
+        let channel = |i: usize| i32::from_str_radix(&fill[i..i + 2], 16).unwrap();
+        let (r, g, b) = (channel(1), channel(3), channel(5));
+        let distance = |t: f64| {
+            let (r1, g1, b1) = ramp(t);
+            (i32::from(r1) - r).pow(2) + (i32::from(g1) - g).pow(2) + (i32::from(b1) - b).pow(2)
+        };
+        (0..=1000)
+            .map(|i| f64::from(i) / 1000.0)
+            .min_by_key(|t| distance(*t))
+            .unwrap()
+    }
+
+    fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> &'a str {
+        &attrs.iter().find(|(k, _)| k == name).unwrap().1
+    }
+
+    #[test]
+    fn heat_map_has_legend_labels_values_and_grey_na_cells() {
+        let mut h = heat(&[&[Some(147.34), Some(4085.6)], &[Some(157.0), None]]);
+        h.rows[1] = "a<b&c".to_string();
+        h.columns[1] = "\"bs64\" & more".to_string();
+        h.cells[1][1].note = Some("does not fit <here>".to_string());
+        let svg = heat_map(&h);
+        let texts = check_valid(&svg);
+        for want in [
+            "Sweep: output tokens/s per chip",
+            "fixed: tp1, weights bf16",
+            "output tokens/s per chip (log scale)",
+            "chip-0",
+            "a<b&c",
+            "model bs0",
+            "\"bs64\" & more",
+            "147",
+            "4.09k",
+            "157",
+            "n/a",
+        ] {
+            assert!(texts.iter().any(|t| t == want), "no {want:?} in {texts:?}");
+        }
+        assert!(svg.contains("a&lt;b&amp;c") && svg.contains("&quot;bs64&quot; &amp; more"));
+
+        // The cell without a value is grey and its tooltip carries the reason.
+        assert_eq!(elements(&svg, "cell").len(), 3);
+        let na = elements(&svg, "cell-na");
+        assert_eq!(na.len(), 1);
+        assert_eq!(attr(&na[0], "fill"), NA_FILL);
+        assert_eq!(
+            (attr(&na[0], "data-row"), attr(&na[0], "data-col")),
+            ("1", "1")
+        );
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let rect = doc
+            .descendants()
+            .find(|n| n.attribute("class") == Some("cell-na"))
+            .unwrap();
+        let tip = rect
+            .parent()
+            .and_then(|g| g.children().find(|c| c.has_tag_name("title")))
+            .and_then(|t| t.text())
+            .unwrap();
+        assert_eq!(tip, "a<b&c, \"bs64\" & more: n/a; does not fit <here>");
+    }
+
+    #[test]
+    fn larger_value_gets_a_later_colour_on_a_log_ramp() {
+        let values = [1.0, 3.0, 10.0, 30.0, 100.0, 1000.0];
+        let svg = heat_map(&heat(&[&values.map(Some)]));
+        let texts = check_valid(&svg);
+        assert!(texts
+            .iter()
+            .any(|t| t == "output tokens/s per chip (log scale)"));
+        for want in ["1", "10", "100", "1k"] {
+            assert!(texts.iter().any(|t| t == want), "no tick {want:?}");
+        }
+        let mut cells: Vec<(f64, f64)> = elements(&svg, "cell")
+            .iter()
+            .map(|a| (num(a, "data-value"), ramp_position(attr(a, "fill"))))
+            .collect();
+        cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert_eq!(cells.len(), values.len());
+        for w in cells.windows(2) {
+            assert!(w[1].1 > w[0].1, "{cells:?}");
+        }
+        // Equal ratios are equal steps along the ramp, which a linear scale would not give.
+        let at = |v: f64| cells.iter().find(|c| c.0 == v).unwrap().1;
+        let (step1, step2) = (at(10.0) - at(1.0), at(100.0) - at(10.0));
+        assert!(step1 > 0.2 && (step1 - step2).abs() < 0.02, "{cells:?}");
+
+        // The darkest cell is labelled in white, the lightest in black.
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let ink = |label: &str| {
+            doc.descendants()
+                .find(|n| n.attribute("class") == Some("cell-label") && n.text() == Some(label))
+                .and_then(|n| n.attribute("fill"))
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(ink("1"), "#ffffff");
+        assert_eq!(ink("1k"), "#000000");
+    }
+
+    #[test]
+    fn narrow_range_uses_a_linear_ramp() {
+        let svg = heat_map(&heat(&[&[Some(150.0), Some(100.0), Some(120.0)]]));
+        let texts = check_valid(&svg);
+        assert!(texts.iter().any(|t| t == "output tokens/s per chip"));
+        assert!(!texts.iter().any(|t| t.contains("log scale")));
+        let mut cells: Vec<(f64, f64)> = elements(&svg, "cell")
+            .iter()
+            .map(|a| (num(a, "data-value"), num(a, "data-t")))
+            .collect();
+        cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // 100..150 rounds out to 100..160 in steps of 20.
+        let want = [0.0, 20.0 / 60.0, 50.0 / 60.0];
+        for (c, w) in cells.iter().zip(want) {
+            assert!((c.1 - w).abs() < 1e-3, "{cells:?}");
+        }
+    }
+
+    #[test]
+    fn heat_map_edge_cases_render_valid_documents() {
+        let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY].map(Some);
+        let mut ragged = heat(&[&[Some(1.0), Some(2.0)], &[Some(3.0)]]);
+        ragged.cells.push(vec![Cell::default()]);
+        let mut no_columns = heat(&[]);
+        no_columns.rows = vec!["lonely".to_string()];
+        let long = HeatMap {
+            title: "t".repeat(500),
+            subtitle: Some("s ".repeat(500)),
+            rows: vec!["r".repeat(500)],
+            columns: vec!["c".repeat(500), String::new()],
+            ..heat(&[&[Some(1.0), None]])
+        };
+        let big_rows: Vec<Vec<Option<f64>>> = (0..70)
+            .map(|r| (0..100).map(|c| Some(f64::from(r * 100 + c + 1))).collect())
+            .collect();
+        let big = heat(&big_rows.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let maps = [
+            heat(&[]),
+            no_columns,
+            heat(&[&bad]),
+            heat(&[&[None]]),
+            heat(&[&[Some(5.0)]]),
+            heat(&[&[Some(3.0); 4][..]; 3]),
+            heat(&[&[Some(0.0), Some(-5.0), Some(10.0)]]),
+            heat(&[&[Some(0.0), Some(1e6)]]),
+            heat(&[&[Some(1e-300), Some(1e300)]]),
+            heat(&[&[Some(f64::MIN_POSITIVE / 4.0), Some(f64::MAX)]]),
+            heat(&[&[Some(-f64::MAX), Some(f64::MAX)]]),
+            ragged,
+            long,
+            big,
+        ];
+        for h in &maps {
+            let svg = heat_map(h);
+            check_valid(&svg);
+            assert_eq!(svg, heat_map(h), "deterministic");
+            let drawn = elements(&svg, "cell").len() + elements(&svg, "cell-na").len();
+            assert_eq!(
+                drawn,
+                h.rows.len().min(MAX_HEAT_ROWS) * h.columns.len().min(MAX_HEAT_COLUMNS)
+            );
+            for t in elements(&svg, "cell") {
+                let t = num(&t, "data-t");
+                assert!((0.0..=1.0).contains(&t), "{t}");
+            }
+        }
+
+        // One value, or all equal: the middle of the ramp, labelled with the value.
+        let svg = heat_map(&maps[5]);
+        assert!(elements(&svg, "cell")
+            .iter()
+            .all(|c| num(c, "data-t") == 0.5));
+        assert!(check_valid(&svg).iter().any(|t| t == "3"));
+
+        // Too many rows and columns: the first 60 of each, and the subtitle says so.
+        let texts = check_valid(&heat_map(&maps[13]));
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("first 60 of 100 columns and first 60 of 70 rows shown")),
+            "{texts:?}"
+        );
+    }
+
+    #[test]
+    fn heat_map_helpers() {
+        let cases = [
+            (fmt_si(147.34), "147"),
+            (fmt_si(4085.6), "4.09k"),
+            (fmt_si(999.7), "1k"),
+            (fmt_si(0.012345), "0.0123"),
+            (fmt_si(1_234_567.0), "1.23M"),
+            (fmt_si(-1500.0), "-1.5k"),
+            (fmt_si(0.0), "0"),
+            (fmt_si(f64::NAN), "n/a"),
+            (hex(ramp(0.0)), "#440154"),
+            (hex(ramp(1.0)), "#fde725"),
+            (hex(ramp(f64::NAN)), "#440154"),
+            (hex(ramp(2.0)), "#fde725"),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+        assert_eq!(
+            wrap("aa bb cc dd ee", 5, 3),
+            ["aa bb", "cc dd", "ee"].map(String::from)
+        );
+        assert_eq!(
+            wrap("aa bb cc dd ee ff", 5, 2),
+            ["aa bb", "cc d…"].map(String::from)
+        );
+        assert_eq!(wrap("", 5, 3), Vec::<String>::new());
+        assert_eq!(wrap("abcdefgh", 5, 3), ["abcd…"].map(String::from));
     }
 }

@@ -2,12 +2,15 @@
 //!
 //! Text format writes CSV with a header; JSON writes one object per line. A point that cannot be
 //! evaluated (a layout that does not divide, a model that does not fit) is a row with its error,
-//! not a failure of the sweep.
+//! not a failure of the sweep. `--svg FILE` also draws the rows as a heat map (one row per chip,
+//! one column per combination of the other swept values); stdout is the same with or without it.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use xpuscope_core::chip::Chip;
@@ -18,6 +21,8 @@ use xpuscope_core::perf::{Batch, Efficiency, InferConfig, Layout, Precisions};
 
 use super::Ctx;
 use crate::cli::{Format, SweepArgs, SweepKind, TrainPrecisionArg};
+use crate::svg::{self, Cell, HeatMap};
+use crate::table::{duration, sig};
 
 /// Column order for CSV.
 const INFER_COLUMNS: &[&str] = &[
@@ -228,6 +233,242 @@ fn train_point(
     m
 }
 
+/// What a heat map colours its cells by: a row field and how the colour bar names it.
+struct Metric {
+    /// Which sweep this is, first in the subtitle.
+    kind: &'static str,
+    /// The row field holding the value.
+    field: &'static str,
+    /// Its name with unit, for the title and the colour bar.
+    label: &'static str,
+}
+
+const INFER_METRIC: Metric = Metric {
+    kind: "inference",
+    field: "output_tokens_per_s_per_chip",
+    label: "output tokens/s per chip",
+};
+
+const TRAIN_METRIC: Metric = Metric {
+    kind: "training",
+    field: "tokens_per_s_per_chip",
+    label: "tokens/s per chip",
+};
+
+/// One swept value of a point: as a column label writes it, and as the subtitle does when every
+/// point has the same.
+struct Part {
+    column: String,
+    fixed: String,
+}
+
+impl Part {
+    fn new(column: String, fixed: String) -> Part {
+        Part { column, fixed }
+    }
+
+    fn same(s: String) -> Part {
+        Part::new(s.clone(), s)
+    }
+}
+
+/// Where a point goes in the heat map: its chip is the row; its other swept values, always in the
+/// same order, make the column.
+struct Place {
+    chip: String,
+    parts: Vec<Part>,
+}
+
+fn infer_place(chip: &Chip, model: &Model, cfg: &InferConfig) -> Place {
+    let l = cfg.layout;
+    let weights = cfg.precisions.weights.as_str();
+    let batch = match cfg.batch {
+        Batch::Fixed(b) => format!("bs{b}"),
+        Batch::Max => "bs max".to_string(),
+    };
+    Place {
+        chip: chip.id.clone(),
+        parts: vec![
+            Part::same(model.id.clone()),
+            Part::same(format!("tp{}", l.tp)),
+            Part::same(format!("pp{}", l.pp)),
+            Part::same(format!("dp{}", l.dp)),
+            Part::same(format!("ep{}", l.ep)),
+            Part::new(weights.to_string(), format!("weights {weights}")),
+            Part::same(batch),
+            Part::new(
+                format!("in{}", cfg.input_len),
+                format!("input {}", cfg.input_len),
+            ),
+            Part::new(
+                format!("out{}", cfg.output_len),
+                format!("output {}", cfg.output_len),
+            ),
+        ],
+    }
+}
+
+fn train_place(chip: &Chip, model: &Model, chips: u32, seq: u64, gb: u64) -> Place {
+    Place {
+        chip: chip.id.clone(),
+        parts: vec![
+            Part::same(model.id.clone()),
+            Part::same(format!("{chips} chips")),
+            Part::same(format!("seq {seq}")),
+            Part::new(format!("gb {gb}"), format!("global batch {gb}")),
+        ],
+    }
+}
+
+/// Tooltip detail for an inference point that has a value.
+fn infer_detail(row: &Map<String, Value>) -> Option<String> {
+    let num = |k: &str| row.get(k).and_then(Value::as_f64);
+    let text = |k: &str| row.get(k).and_then(Value::as_str).unwrap_or("?");
+    Some(format!(
+        "batch {}, TTFT {}, TPOT {}, prefill {}-bound, decode {}-bound",
+        row.get("batch").map_or_else(|| "?".to_string(), csv_cell),
+        duration(num("ttft_s")?),
+        duration(num("tpot_s")?),
+        text("prefill_bound"),
+        text("decode_bound"),
+    ))
+}
+
+/// Tooltip detail for a training point that has a value.
+fn train_detail(row: &Map<String, Value>) -> Option<String> {
+    let layout = row.get("layout").and_then(Value::as_str)?;
+    let mfu = row.get("mfu").and_then(Value::as_f64)?;
+    Some(format!("{layout}, MFU {}%", sig(mfu * 100.0)))
+}
+
+/// A row's cell: its metric, or no value with the reason (its error, or that it does not fit).
+fn cell(
+    row: &Map<String, Value>,
+    field: &str,
+    detail: fn(&Map<String, Value>) -> Option<String>,
+) -> Cell {
+    if let Some(e) = row.get("error").and_then(Value::as_str) {
+        return Cell {
+            value: None,
+            note: Some(e.to_string()),
+        };
+    }
+    if row.get("fits") == Some(&Value::Bool(false)) {
+        let need = row
+            .get("memory_per_chip_bytes")
+            .and_then(Value::as_f64)
+            .map_or_else(String::new, |b| {
+                format!(": needs {} per chip", crate::table::bytes(b))
+            });
+        return Cell {
+            value: None,
+            note: Some(format!("does not fit in memory{need}")),
+        };
+    }
+    match row.get(field).and_then(Value::as_f64) {
+        Some(v) => Cell {
+            value: Some(v),
+            note: detail(row),
+        },
+        None => Cell {
+            value: None,
+            note: Some(format!("no `{field}`")),
+        },
+    }
+}
+
+/// Lays the rows out as a heat map. `places[i]` says where `rows[i]` goes; a dimension enters the
+/// column labels only when it takes more than one value, and the subtitle lists the others with
+/// `settings` (the values that cannot be swept). Rows and columns keep the sweep's order; when two
+/// points land in one cell (a chip or value given twice), the first is drawn.
+fn heat_map(
+    metric: &Metric,
+    places: &[Place],
+    rows: &[Map<String, Value>],
+    settings: &[String],
+    detail: fn(&Map<String, Value>) -> Option<String>,
+) -> HeatMap {
+    let first = places.first().map_or(&[][..], |p| &p.parts[..]);
+    let varies: Vec<bool> = first
+        .iter()
+        .enumerate()
+        .map(|(d, part)| places.iter().any(|p| p.parts[d].column != part.column))
+        .collect();
+
+    let mut chips: Vec<String> = Vec::new();
+    let mut columns: Vec<String> = Vec::new();
+    let mut column_index: HashMap<String, usize> = HashMap::new();
+    let mut grid: Vec<Vec<Option<Cell>>> = Vec::new();
+    for (place, row) in places.iter().zip(rows) {
+        let r = match chips.iter().position(|c| *c == place.chip) {
+            Some(r) => r,
+            None => {
+                chips.push(place.chip.clone());
+                grid.push(Vec::new());
+                chips.len() - 1
+            }
+        };
+        let key: Vec<&str> = place
+            .parts
+            .iter()
+            .zip(&varies)
+            .filter(|(_, v)| **v)
+            .map(|(p, _)| p.column.as_str())
+            .collect();
+        let key = key.join(" ");
+        let c = *column_index.entry(key.clone()).or_insert_with(|| {
+            columns.push(key);
+            columns.len() - 1
+        });
+        let line = &mut grid[r];
+        if line.len() <= c {
+            line.resize(c + 1, None);
+        }
+        if line[c].is_none() {
+            line[c] = Some(cell(row, metric.field, detail));
+        }
+    }
+    let cells = grid
+        .into_iter()
+        .map(|line| {
+            (0..columns.len())
+                .map(|c| {
+                    line.get(c).cloned().flatten().unwrap_or_else(|| Cell {
+                        value: None,
+                        note: Some("not in the sweep".to_string()),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+
+    let fixed: Vec<&str> = first
+        .iter()
+        .zip(&varies)
+        .filter(|(_, v)| !**v)
+        .map(|(p, _)| p.fixed.as_str())
+        .chain(settings.iter().map(String::as_str))
+        .collect();
+    HeatMap {
+        title: format!("Sweep: {}", metric.label),
+        subtitle: Some(format!("{}; fixed: {}", metric.kind, fixed.join(", "))),
+        value_label: metric.label.to_string(),
+        rows: chips,
+        columns,
+        cells,
+    }
+}
+
+/// Writes the heat map; saying where only on a terminal, as stdout carries the rows.
+fn write_svg(path: &Path, map: &HeatMap) -> Result<()> {
+    std::fs::write(path, svg::heat_map(map))
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    if std::io::stderr().is_terminal() {
+        eprintln!("chart written to {}", path.display());
+    }
+    Ok(())
+}
+
 /// `xpuscope sweep`.
 pub fn run(ctx: &Ctx, a: &SweepArgs) -> Result<String> {
     let chips: Vec<&Chip> = a
@@ -299,6 +540,18 @@ pub fn run(ctx: &Ctx, a: &SweepArgs) -> Result<String> {
                     r
                 })
                 .collect();
+            if let Some(path) = &a.svg {
+                let places: Vec<Place> = points
+                    .iter()
+                    .map(|(chip, model, cfg)| infer_place(chip, model, cfg))
+                    .collect();
+                let settings = [
+                    format!("kv-cache {}", a.kv_cache.get().as_str()),
+                    format!("engine {}", a.engine.get().as_str()),
+                ];
+                let map = heat_map(&INFER_METRIC, &places, &rows, &settings, infer_detail);
+                write_svg(path, &map)?;
+            }
             Ok(render(&rows, INFER_COLUMNS, ctx.format))
         }
         SweepKind::Train => {
@@ -328,6 +581,15 @@ pub fn run(ctx: &Ctx, a: &SweepArgs) -> Result<String> {
                     r
                 })
                 .collect();
+            if let Some(path) = &a.svg {
+                let places: Vec<Place> = points
+                    .iter()
+                    .map(|&(chip, model, n, seq, gb)| train_place(chip, model, n, seq, gb))
+                    .collect();
+                let settings = [format!("precision {}", p.as_str())];
+                let map = heat_map(&TRAIN_METRIC, &places, &rows, &settings, train_detail);
+                write_svg(path, &map)?;
+            }
             Ok(render(&rows, TRAIN_COLUMNS, ctx.format))
         }
     }

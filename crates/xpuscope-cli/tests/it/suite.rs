@@ -160,3 +160,66 @@ fn sweep_writes_csv_and_json_lines() {
         .iter()
         .all(|r| r["output_tokens_per_s"].as_f64().unwrap() > 0.0));
 }
+
+#[test]
+fn sweep_svg_heat_map_parses_and_is_labelled() {
+    let path = std::env::temp_dir().join(format!("xpuscope-sweep-{}.svg", std::process::id()));
+    let args = [
+        "sweep",
+        "--chip",
+        "h100-sxm,h20",
+        "--model",
+        "llama-3.1-8b,qwen3-30b-a3b",
+        "--batch",
+        "1,64",
+    ];
+    let plain = ok(&args);
+    let mut with_svg = args.to_vec();
+    with_svg.extend(["--svg", path.to_str().unwrap()]);
+    // The rows on stdout are the same with or without the chart.
+    assert_eq!(ok(&with_svg), plain);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("valid SVG");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    for want in [
+        "h100-sxm",
+        "h20",
+        "Sweep: output tokens/s per chip",
+        "llama-3.1-8b bs64",
+        "qwen3-30b-a3b bs1",
+    ] {
+        assert!(texts.contains(&want), "no {want:?} in {texts:?}");
+    }
+    // The colour bar names the metric (with "(log scale)" when the values span more than 20x).
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("output tokens/s per chip")),
+        "{texts:?}"
+    );
+    // Two chips by two models by two batches: eight cells, every one with a value.
+    let cells = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("cell"))
+        .count();
+    assert_eq!(cells, 8);
+    let _ = std::fs::remove_file(&path);
+
+    fails(
+        &[
+            "sweep",
+            "--chip",
+            "h20",
+            "--model",
+            "llama-3.1-8b",
+            "--svg",
+            "/nonexistent/dir/x.svg",
+        ],
+        "cannot write `/nonexistent/dir/x.svg`",
+    );
+}
