@@ -246,6 +246,13 @@ pub fn builtin() -> Result<Measurements, String> {
     parse(text).map_err(|e| format!("catalog/calibration/public.toml: {e}"))
 }
 
+/// The built-in hold-out set (`calibration/modern.toml`): published measurements of current
+/// engines that no parameter was fitted to, if the file is compiled in.
+pub fn builtin_holdout() -> Option<Result<Measurements, String>> {
+    let text = crate::catalog::builtin_text("calibration/modern.toml")?;
+    Some(parse(text).map_err(|e| format!("catalog/calibration/modern.toml: {e}")))
+}
+
 /// Parses a measurement file.
 pub fn parse(text: &str) -> Result<Measurements, toml::de::Error> {
     toml::from_str(text)

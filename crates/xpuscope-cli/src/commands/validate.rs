@@ -1,54 +1,53 @@
-//! `validate`: every public measurement, predicted, with the error per case and per kind.
+//! `validate`: every public measurement, predicted, with the error per case and per kind; then
+//! the hold-out set of current-engine measurements that no parameter was fitted to.
 
 use anyhow::{anyhow, Result};
-use serde_json::json;
-use xpuscope_core::calibration::{self, CaseKind};
+use serde_json::{json, Value};
+use xpuscope_core::calibration::{self, CaseKind, CaseResult};
 use xpuscope_core::perf::Efficiency;
 
 use super::{json, Ctx};
 use crate::cli::Format;
 use crate::table::{sig, Align, Table};
 
-/// `xpuscope validate`.
-pub fn run(ctx: &Ctx) -> Result<String> {
-    let m = calibration::builtin().map_err(|e| anyhow!(e))?;
-    let eff = Efficiency::default();
-    let results = calibration::validate(&ctx.catalog, &m, &eff);
-    let kinds = [
-        CaseKind::Inference,
-        CaseKind::Training,
-        CaseKind::Gemm,
-        CaseKind::Memory,
-        CaseKind::AllReduce,
-        CaseKind::AllToAll,
-    ];
-    if ctx.format == Format::Json {
-        let cases: Vec<_> = results
-            .iter()
-            .map(|r| {
-                json!({
-                    "id": r.id,
-                    "kind": r.kind.as_str(),
-                    "metric": r.metric,
-                    "measured": r.measured,
-                    "predicted": r.predicted.is_finite().then_some(r.predicted),
-                    "error": r.predicted.is_finite().then(|| r.error()),
-                    "failure": r.failure,
-                })
+const KINDS: [CaseKind; 6] = [
+    CaseKind::Inference,
+    CaseKind::Training,
+    CaseKind::Gemm,
+    CaseKind::Memory,
+    CaseKind::AllReduce,
+    CaseKind::AllToAll,
+];
+
+fn set_json(results: &[CaseResult]) -> Value {
+    let cases: Vec<_> = results
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "kind": r.kind.as_str(),
+                "metric": r.metric,
+                "measured": r.measured,
+                "predicted": r.predicted.is_finite().then_some(r.predicted),
+                "error": r.predicted.is_finite().then(|| r.error()),
+                "failure": r.failure,
             })
-            .collect();
-        let summary: Vec<_> = kinds
-            .iter()
-            .filter_map(|&k| {
-                calibration::summary(&results, k).map(|(median, worst)| {
-                    json!({"kind": k.as_str(), "median_abs_error": median, "worst_abs_error": worst})
-                })
+        })
+        .collect();
+    let summary: Vec<_> = KINDS
+        .iter()
+        .filter_map(|&k| {
+            calibration::summary(results, k).map(|(median, worst)| {
+                json!({"kind": k.as_str(), "median_abs_error": median, "worst_abs_error": worst})
             })
-            .collect();
-        return json(&json!({"cases": cases, "summary": summary}));
-    }
+        })
+        .collect();
+    json!({"cases": cases, "summary": summary})
+}
+
+fn set_text(results: &[CaseResult], prefix: &str) -> String {
     let mut out = String::new();
-    for kind in kinds {
+    for kind in KINDS {
         let rows: Vec<_> = results.iter().filter(|r| r.kind == kind).collect();
         if rows.is_empty() {
             continue;
@@ -60,9 +59,13 @@ pub fn run(ctx: &Ctx) -> Result<String> {
             ("predicted", Align::Right),
             ("error", Align::Right),
         ]);
+        let mut failures = Vec::new();
         for r in rows {
             let (pred, err) = match &r.failure {
-                Some(f) => (format!("failed: {f}"), String::new()),
+                Some(f) => {
+                    failures.push(format!("  {}: {f}", r.id));
+                    ("failed".to_string(), String::new())
+                }
                 None => (sig(r.predicted), format!("{:+.1}%", r.error() * 100.0)),
             };
             t.row(vec![
@@ -73,9 +76,13 @@ pub fn run(ctx: &Ctx) -> Result<String> {
                 err,
             ]);
         }
-        out.push_str(&format!("{}\n", kind.as_str()));
+        out.push_str(&format!("{prefix}{}\n", kind.as_str()));
         out.push_str(&t.render());
-        if let Some((median, worst)) = calibration::summary(&results, kind) {
+        for f in failures {
+            out.push_str(&f);
+            out.push('\n');
+        }
+        if let Some((median, worst)) = calibration::summary(results, kind) {
             out.push_str(&format!(
                 "  median |error| {:.1}%, worst {:.1}%\n",
                 median * 100.0,
@@ -84,6 +91,34 @@ pub fn run(ctx: &Ctx) -> Result<String> {
         }
         out.push('\n');
     }
+    out
+}
+
+/// `xpuscope validate`.
+pub fn run(ctx: &Ctx) -> Result<String> {
+    let eff = Efficiency::default();
+    let m = calibration::builtin().map_err(|e| anyhow!(e))?;
+    let public = calibration::validate(&ctx.catalog, &m, &eff);
+    let holdout = match calibration::builtin_holdout() {
+        Some(h) => Some(calibration::validate(
+            &ctx.catalog,
+            &h.map_err(|e| anyhow!(e))?,
+            &eff,
+        )),
+        None => None,
+    };
+    if ctx.format == Format::Json {
+        let mut v = set_json(&public);
+        if let Some(h) = &holdout {
+            v["holdout"] = set_json(h);
+        }
+        return json(&v);
+    }
+    let mut out = set_text(&public, "");
     out.push_str("Measurements and sources: catalog/calibration/public.toml. Fitted parameters: crates/xpuscope-core/src/perf/efficiency.rs.\n");
+    if let Some(h) = &holdout {
+        out.push_str("\nhold-out: current engines, not used to fit anything (catalog/calibration/modern.toml)\n\n");
+        out.push_str(&set_text(h, "hold-out "));
+    }
     Ok(out)
 }
