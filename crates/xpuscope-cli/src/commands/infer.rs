@@ -54,6 +54,7 @@ pub fn run(ctx: &Ctx, a: &InferArgs) -> Result<String> {
         return json(&json!({
             "chip": chip.id,
             "model": model.id,
+            "engine": cfg.engine.as_str(),
             "chips": r.chips,
             "layout": {"tp": cfg.layout.tp, "pp": cfg.layout.pp, "dp": cfg.layout.dp, "ep": cfg.layout.ep},
             "batch": r.batch,
