@@ -92,8 +92,10 @@ pub struct Efficiency {
     pub network_latency: Seconds,
     /// Ratio of the busiest expert's tokens to the mean under top-k routing (MoE load imbalance).
     ///
-    /// Not fitted: no public measurement in our set. 1.2 is an estimate of balanced routing after
-    /// auxiliary-loss-free balancing (DeepSeek-V3); it multiplies expert compute time.
+    /// Not fitted: no public measurement in our set. 1.2 is an estimate at the balanced end of
+    /// the 1.2-1.8 that an EPLB explainer reports for real workloads
+    /// (https://impala-blog.pages.dev/widgets/eplb, weak source), taking load balancing (DeepSeek's
+    /// auxiliary-loss-free routing, EPLB's redundant experts) as in use. It slows the expert GEMMs.
     pub moe_imbalance: f64,
     /// Fraction of the microbenchmark kernel rates a large training run sustains over hours:
     /// clocks throttled under sustained power, stragglers across thousands of chips, gaps between
