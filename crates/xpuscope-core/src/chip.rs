@@ -1,8 +1,8 @@
 //! Accelerators: the validated, typed form of a catalogue `[[chip]]` entry.
 //!
 //! A [`Chip`] holds what is known about one accelerator, each fact a [`Sourced`] value in typed
-//! units. Unknown facts are `None`; the code that needs one asks through [`Chip::require_*`]-style
-//! accessors that say which field is missing and how to supply it. This module knows nothing of TOML
+//! units. Unknown facts are `None`; the code that needs one (`perf::hardware::Hardware::from_chip`,
+//! the export classifier) says which field is missing and how to supply it. This module knows nothing of TOML
 //! (see `catalog`) or of performance (see `perf`).
 
 use std::fmt;

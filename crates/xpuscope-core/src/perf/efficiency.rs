@@ -94,7 +94,7 @@ pub struct Efficiency {
     ///
     /// Not fitted: no public measurement in our set. 1.2 is an estimate at the balanced end of
     /// the 1.2-1.8 that an EPLB explainer reports for real workloads
-    /// (https://impala-blog.pages.dev/widgets/eplb, weak source), taking load balancing (DeepSeek's
+    /// (<https://impala-blog.pages.dev/widgets/eplb>, weak source), taking load balancing (DeepSeek's
     /// auxiliary-loss-free routing, EPLB's redundant experts) as in use. It slows the expert GEMMs.
     pub moe_imbalance: f64,
     /// Fraction of the microbenchmark kernel rates a large training run sustains over hours:
