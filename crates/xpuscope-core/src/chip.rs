@@ -2,8 +2,8 @@
 //!
 //! A [`Chip`] holds what is known about one accelerator, each fact a [`Sourced`] value in typed
 //! units. Unknown facts are `None`; the code that needs one (`perf::hardware::Hardware::from_chip`,
-//! the export classifier) says which field is missing and how to supply it. This module knows nothing of TOML
-//! (see `catalog`) or of performance (see `perf`).
+//! the export classifier) says which field is missing and how to supply it. This module knows
+//! nothing of TOML (see `catalog`) or of performance (see `perf`).
 
 use std::fmt;
 
