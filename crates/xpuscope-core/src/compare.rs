@@ -245,6 +245,10 @@ pub fn compare(
     for chip in chips {
         let c = match Trainer::new(chip, model, cfg.train_precision, seq, eff) {
             Err(e) => cell(None, None, None, Some(e.to_string())),
+            Ok(t) if cfg.train_chips > 1 && t.hardware().require_link().is_err() => {
+                let e = t.hardware().require_link().unwrap_err();
+                cell(None, None, None, Some(e.to_string()))
+            }
             Ok(t) => {
                 let space = Space {
                     chips: cfg.train_chips,

@@ -52,8 +52,6 @@ pub struct ChipHour {
     pub power: Dollars,
     /// Colocation.
     pub hosting: Dollars,
-    /// Whether this is a user-given rent rather than the ownership model.
-    pub rented: bool,
 }
 
 impl ChipHour {
@@ -84,17 +82,23 @@ impl CostAssumptions {
         if self.depreciation_years.is_nan() || self.depreciation_years <= 0.0 {
             return bad("depreciation years must be positive");
         }
-        if !(0.0..=1.5).contains(&self.utilisation) {
+        if !self.utilisation.is_finite() || !(0.0..=1.5).contains(&self.utilisation) {
             return bad("utilisation is a fraction of TDP between 0 and 1.5");
         }
         if !(1.0..=3.0).contains(&self.pue) {
             return bad("PUE must be between 1.0 and 3.0");
         }
-        if self.electricity_per_kwh < 0.0 || self.hosting_per_kw_month < 0.0 {
-            return bad("prices must not be negative");
+        let finite_non_negative = |v: f64| v.is_finite() && v >= 0.0;
+        if !finite_non_negative(self.electricity_per_kwh)
+            || !finite_non_negative(self.hosting_per_kw_month)
+        {
+            return bad("electricity and hosting prices must be finite and not negative");
         }
-        if self.rent_per_hour.is_some_and(|r| r < 0.0) {
-            return bad("chip-hour price must not be negative");
+        if self.rent_per_hour.is_some_and(|r| !finite_non_negative(r)) {
+            return bad("chip-hour price must be finite and not negative");
+        }
+        if !self.depreciation_years.is_finite() {
+            return bad("depreciation years must be finite");
         }
         Ok(())
     }
@@ -107,7 +111,6 @@ impl CostAssumptions {
                 capital: Dollars::new(rent),
                 power: Dollars::ZERO,
                 hosting: Dollars::ZERO,
-                rented: true,
             });
         }
         let price = chip
@@ -123,7 +126,6 @@ impl CostAssumptions {
             capital: price.value / (self.depreciation_years * HOURS_PER_YEAR),
             power: Dollars::new(kw * self.utilisation * self.pue * self.electricity_per_kwh),
             hosting: Dollars::new(kw * self.hosting_per_kw_month / HOURS_PER_MONTH),
-            rented: false,
         })
     }
 }

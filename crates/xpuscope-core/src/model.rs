@@ -159,7 +159,14 @@ impl Model {
 
     /// Number of MoE layers.
     pub fn moe_layers(&self) -> u32 {
-        (0..self.layers).filter(|&i| self.is_moe_layer(i)).count() as u32
+        match self.moe {
+            None => 0,
+            // Layers dense_first, dense_first + every, ... below `layers`.
+            Some(m) => self
+                .layers
+                .saturating_sub(m.dense_layers_first)
+                .div_ceil(m.moe_every.max(1)),
+        }
     }
 
     /// Number of dense-MLP layers.
@@ -178,23 +185,32 @@ impl Model {
 
     /// Number of windowed layers.
     pub fn windowed_layers(&self) -> u32 {
-        (0..self.layers)
-            .filter(|&i| self.is_windowed_layer(i))
-            .count() as u32
+        match self.sliding_window {
+            None => 0,
+            // Layers 0, every, 2 every, ... below `layers`.
+            Some(w) => self.layers.div_ceil(w.every.max(1)),
+        }
+    }
+
+    /// The parameters of each kind of layer with how many layers have it: (dense-MLP layers, one
+    /// such layer) and (MoE layers, one such layer). Layers of a kind are identical, so totals are
+    /// counts times one layer, whatever the layer count.
+    fn layer_kinds(&self) -> [(f64, LayerParams); 2] {
+        let moe = self.moe_layers();
+        let dense = self.layers - moe;
+        let first_moe = self.moe.map_or(0, |m| m.dense_layers_first);
+        // A dense layer's index: 0 unless layer 0 is a MoE layer, then the one after the first.
+        let dense_index = if self.is_moe_layer(0) { 1 } else { 0 };
+        [
+            (f64::from(dense), self.layer_params(dense_index)),
+            (f64::from(moe), self.layer_params(first_moe)),
+        ]
     }
 
     /// Query-head dimension times heads: the width of the attention output.
     pub fn q_width(&self) -> u64 {
         match self.mla {
             Some(m) => self.heads * (m.qk_nope_head_dim + m.qk_rope_head_dim),
-            None => self.heads * self.head_dim,
-        }
-    }
-
-    /// Width of the attention output before the output projection.
-    pub fn attn_out_width(&self) -> u64 {
-        match self.mla {
-            Some(m) => self.heads * m.v_head_dim,
             None => self.heads * self.head_dim,
         }
     }
@@ -286,11 +302,10 @@ impl Model {
     /// Total parameters, computed from the architecture.
     pub fn parameters(&self) -> f64 {
         self.embedding_params()
-            + (0..self.layers)
-                .map(|i| {
-                    let l = self.layer_params(i);
-                    l.attention + l.dense_mlp + l.experts + l.other
-                })
+            + self
+                .layer_kinds()
+                .iter()
+                .map(|(n, l)| n * (l.attention + l.dense_mlp + l.experts + l.other))
                 .sum::<f64>()
     }
 
@@ -305,11 +320,10 @@ impl Model {
             self.vocab as f64 * self.hidden as f64
         };
         self.embedding_params() - lookup
-            + (0..self.layers)
-                .map(|i| {
-                    let l = self.layer_params(i);
-                    l.attention + l.dense_mlp + l.experts_active + l.other
-                })
+            + self
+                .layer_kinds()
+                .iter()
+                .map(|(n, l)| n * (l.attention + l.dense_mlp + l.experts_active + l.other))
                 .sum::<f64>()
     }
 
@@ -321,9 +335,37 @@ impl Model {
             None => 2.0 * (self.kv_heads * self.head_dim) as f64,
         }
     }
+}
 
-    /// Whether the model is a mixture of experts.
-    pub fn is_moe(&self) -> bool {
-        self.moe.is_some()
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use crate::catalog::Catalog;
+
+    proptest! {
+        /// The closed-form layer counts agree with counting layer by layer.
+        #[test]
+        fn layer_counts_are_exact(layers in 1u32..200, first in 0u32..10, every in 1u32..5, window_every in 1u32..4) {
+            let cat = Catalog::builtin().unwrap();
+            let mut m = cat.model("deepseek-v3").unwrap().clone();
+            m.layers = layers;
+            let mut moe = m.moe.unwrap();
+            moe.dense_layers_first = first;
+            moe.moe_every = every;
+            m.moe = Some(moe);
+            m.sliding_window = Some(crate::model::SlidingWindow { window: 128, every: window_every });
+            let moe_count = (0..layers).filter(|&i| m.is_moe_layer(i)).count() as u32;
+            let win_count = (0..layers).filter(|&i| m.is_windowed_layer(i)).count() as u32;
+            prop_assert_eq!(m.moe_layers(), moe_count);
+            prop_assert_eq!(m.windowed_layers(), win_count);
+            let by_layer: f64 = (0..layers)
+                .map(|i| {
+                    let l = m.layer_params(i);
+                    l.attention + l.dense_mlp + l.experts + l.other
+                })
+                .sum();
+            prop_assert!((m.parameters() - m.embedding_params() - by_layer).abs() < 1.0);
+        }
     }
 }

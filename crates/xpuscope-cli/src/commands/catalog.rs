@@ -398,7 +398,8 @@ fn model_json(m: &Model) -> Value {
         "hidden_size": m.hidden,
         "heads": m.heads,
         "kv_heads": m.kv_heads,
-        "head_dim": m.head_dim,
+        // MLA heads are described by the `mla` object; a plain head_dim would mislead.
+        "head_dim": if m.mla.is_some() { None } else { Some(m.head_dim) },
         "ffn_size": m.ffn,
         "vocab_size": m.vocab,
         "tied_embeddings": m.tied_embeddings,
@@ -523,16 +524,24 @@ pub fn model(ctx: &Ctx, id: &str) -> Result<String> {
     );
     row("layers", m.layers.to_string());
     row("hidden size", m.hidden.to_string());
-    row(
-        "attention",
-        format!(
+    let attention = match &m.mla {
+        // MLA heads have their own query/key and value widths; the latent is shared by all heads.
+        Some(mla) => format!(
+            "{}, {} heads x {} query/key + {} value dims",
+            attention_kind(&m),
+            m.heads,
+            mla.qk_nope_head_dim + mla.qk_rope_head_dim,
+            mla.v_head_dim
+        ),
+        None => format!(
             "{}, {} heads x {} dims, {} KV heads",
             attention_kind(&m),
             m.heads,
             m.head_dim,
             m.kv_heads
         ),
-    );
+    };
+    row("attention", attention);
     if let Some(mla) = &m.mla {
         row(
             "MLA",

@@ -17,6 +17,9 @@ pub fn config(a: &InferArgs) -> Result<InferConfig> {
             _ => bail!("--batch `{s}` is not a positive whole number or `max`"),
         },
     };
+    if a.max_batch == 0 {
+        bail!("--max-batch must be at least 1");
+    }
     if !(a.memory_fraction > 0.0 && a.memory_fraction <= 1.0) {
         bail!("--memory-fraction {} must be in (0, 1]", a.memory_fraction);
     }

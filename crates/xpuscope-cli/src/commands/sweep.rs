@@ -206,6 +206,10 @@ fn train_point(
         usable_fraction: 0.9,
         fixed: Fixed::default(),
     };
+    if let Err(e) = space.check() {
+        m.insert("error".into(), json!(e.to_string()));
+        return m;
+    }
     let out = search::search(&t, &space, None);
     m.insert("layouts_evaluated".into(), json!(out.evaluated));
     match out.best() {

@@ -285,6 +285,11 @@ pub fn run(ctx: &Ctx, a: &TrainArgs) -> Result<String> {
     if a.chips == 0 {
         bail!("--chips must be at least 1");
     }
+    if let Some(t) = a.tokens {
+        if !(t.is_finite() && t > 0.0) {
+            bail!("--tokens {t} must be a positive number of tokens (e.g. 15e12)");
+        }
+    }
     if !(a.memory_fraction > 0.0 && a.memory_fraction <= 1.0) {
         bail!("--memory-fraction {} must be in (0, 1]", a.memory_fraction);
     }
@@ -338,6 +343,10 @@ pub fn run(ctx: &Ctx, a: &TrainArgs) -> Result<String> {
         usable_fraction: a.memory_fraction,
         fixed: fixed(a),
     };
+    space.check()?;
+    if a.chips > 1 {
+        t.hardware().require_link()?;
+    }
     let start = Instant::now();
     let outcome = run_search(&t, &space);
     let elapsed = start.elapsed().as_secs_f64();

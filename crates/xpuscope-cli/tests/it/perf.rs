@@ -38,7 +38,7 @@ fn infer_json_contract_and_the_h20_story() {
         assert!(!h20[f].is_null(), "missing {f}");
     }
     assert!(
-        h20["tpot_s"].as_f64() < h100["tpot_s"].as_f64(),
+        h20["tpot_s"].as_f64().unwrap() < h100["tpot_s"].as_f64().unwrap(),
         "H20 decodes faster"
     );
     assert!(

@@ -223,3 +223,81 @@ fn sweep_svg_heat_map_parses_and_is_labelled() {
         "cannot write `/nonexistent/dir/x.svg`",
     );
 }
+
+#[test]
+fn bad_numbers_are_refused_not_printed() {
+    // A sweep reports a point it cannot evaluate as a row with its error, and goes on.
+    let out = ok(&[
+        "sweep",
+        "--kind",
+        "train",
+        "--chip",
+        "h20",
+        "--model",
+        "llama-3.1-8b",
+        "--chip-count",
+        "0,8",
+    ]);
+    assert!(out.contains("the chip count must be at least 1"), "{out}");
+    assert_eq!(out.lines().count(), 3);
+    fails(
+        &["compare", "h100-sxm", "h20", "--chip-hour-price", "nan"],
+        "chip-hour price must be finite",
+    );
+    fails(
+        &["compare", "h100-sxm", "h20", "--electricity", "inf"],
+        "must be finite",
+    );
+    fails(
+        &[
+            "train",
+            "--chip",
+            "h20",
+            "--chips",
+            "8",
+            "--model",
+            "llama-3.1-8b",
+            "--seq-len",
+            "4096",
+            "--global-batch",
+            "64",
+            "--tokens",
+            "nan",
+        ],
+        "--tokens NaN must be a positive number",
+    );
+    fails(
+        &[
+            "infer",
+            "--chip",
+            "h20",
+            "--model",
+            "llama-3.1-8b",
+            "--input-len",
+            "8",
+            "--output-len",
+            "8",
+            "--batch",
+            "max",
+            "--max-batch",
+            "0",
+        ],
+        "--max-batch must be at least 1",
+    );
+    fails(
+        &[
+            "train",
+            "--chip",
+            "h20",
+            "--chips",
+            "8",
+            "--model",
+            "llama-3.1-8b",
+            "--seq-len",
+            "18446744073709551615",
+            "--global-batch",
+            "64",
+        ],
+        "beyond any real run",
+    );
+}

@@ -1,9 +1,8 @@
 //! The named efficiency parameters: the only fitted numbers in the performance model.
 //!
 //! Peak figures come from the catalogue; what real kernels reach is a fraction of them. Each
-//! parameter below says what it is, which public measurement fixed it
-//! (`calibration/measurements.toml`, copied from `shared/calibration/public-measurements.md`), and
-//! how it was fitted. There are deliberately few: a model with one knob per test case would fit the
+//! parameter below says what it is, which public measurement fixed it (the case ids, M1, P1, ...,
+//! are those of `catalog/calibration/public.toml`), and how it was fitted. There are deliberately few: a model with one knob per test case would fit the
 //! public cases and fail the hidden ones. `xpuscope validate` shows how well these generalise.
 
 use crate::units::Seconds;
@@ -25,7 +24,8 @@ pub struct Efficiency {
     /// MI325X BF16 843 of 1,307 (0.645); mean 0.59.
     pub gemm_amd: f64,
     /// Fraction of dense peak for vendors with no public GEMM measurement in our set (Intel, Google,
-    /// AWS, Huawei, Cambricon, Moore Threads, Biren, ...): the mean of the NVIDIA and AMD values.
+    /// AWS, Huawei, Cambricon, Moore Threads, Biren, ...): the mean of the NVIDIA and AMD values,
+    /// (0.72 + 0.59) / 2.
     /// This is a prior, not a fit; the validate table says so.
     pub gemm_other: f64,
     /// FP8 (and other 8/4-bit) GEMMs reach a lower fraction of their (doubled) peak than 16-bit.
@@ -119,7 +119,7 @@ impl Default for Efficiency {
         Efficiency {
             gemm_nvidia: 0.72,
             gemm_amd: 0.59,
-            gemm_other: 0.68,
+            gemm_other: 0.655,
             fp8_gemm_factor: 0.90,
             memory: 0.86,
             attention_fa2: 0.45,

@@ -29,6 +29,10 @@ pub struct Hardware {
     pub fabric: bool,
     /// Whether the fabric's switch reduces in the network (NVLink SHARP).
     pub in_network_reduction: bool,
+    /// The catalogue names a fabric but gives no bandwidth for it.
+    pub link_missing: bool,
+    /// A card with no link figure at all, taken to talk over [`PCIE_GEN4_X16`].
+    pub link_assumed: bool,
     /// Per-direction scale-out bandwidth per chip. When the catalogue has no figure: the host
     /// link for cards bridged in small groups (traffic beyond the bridge crosses PCIe), else
     /// [`DEFAULT_NETWORK`], never faster than either.
@@ -40,6 +44,11 @@ pub struct Hardware {
     /// Whether that fraction is fitted to this vendor's measurements.
     pub gemm_calibrated: bool,
 }
+
+/// PCIe 4.0 x16 per direction: 16 GT/s x 16 lanes with 128b/130b coding, about 31.5 GB/s (PCI-SIG
+/// PCIe 4.0 base specification), rounded to 32: what a card without any link figure is taken to
+/// use, and said so.
+pub const PCIE_GEN4_X16: BytesPerSecond = BytesPerSecond::new(32e9);
 
 /// Scale-out bandwidth assumed for a chip whose catalogue entry has none: one 200 Gb/s NIC
 /// (HDR InfiniBand or 200 GbE) per chip, 25 GB/s per direction, the A100-generation norm. A
@@ -82,11 +91,15 @@ impl Hardware {
             return Err(missing("dense.bf16"));
         }
         let fabric = chip.has_fabric() && !is_pcie(chip);
-        let link = chip
-            .scale_up_bandwidth()
-            .or_else(|| chip.host_link_bandwidth.as_ref().map(|s| s.value))
-            // A card with no link figure at all: PCIe Gen4 x16, 32 GB/s per direction.
-            .unwrap_or(BytesPerSecond::from_gbs(32.0));
+        // A fabric the catalogue names without a bandwidth is unknown, not absent: multi-chip
+        // layouts refuse it (see `require_link`).
+        let declared = chip
+            .scale_up
+            .as_ref()
+            .is_some_and(|s| s.name.is_some() || s.domain_size.is_some());
+        let link_missing = declared && !is_pcie(chip) && !fabric;
+        let host_known = chip.host_link_bandwidth.is_some();
+        let link = chip.scale_up_bandwidth().unwrap_or(PCIE_GEN4_X16);
         let domain = if fabric {
             chip.domain_size().max(1)
         } else {
@@ -103,6 +116,11 @@ impl Hardware {
             link,
             domain,
             fabric,
+            link_missing,
+            link_assumed: !fabric
+                && !link_missing
+                && !host_known
+                && chip.scale_up_bandwidth().is_none(),
             in_network_reduction: fabric
                 && chip
                     .scale_up
@@ -126,6 +144,28 @@ impl Hardware {
     #[inline]
     pub fn supports(&self, p: Precision) -> bool {
         self.peak[p.index()].get() > 0.0
+    }
+
+    /// Fails when a layout that moves data between chips needs a fabric bandwidth the catalogue
+    /// does not have.
+    pub fn require_link(&self) -> Result<(), PerfError> {
+        if self.link_missing {
+            return Err(PerfError::MissingSpec {
+                chip: self.id.clone(),
+                field: "scale_up.bidirectional_gbs",
+            });
+        }
+        Ok(())
+    }
+
+    /// A note when the link figure is an assumption rather than the catalogue's.
+    pub fn link_note(&self) -> Option<String> {
+        self.link_assumed.then(|| {
+            format!(
+                "`{}` has no chip-to-chip or host-link bandwidth in the catalogue: taken as PCIe 4.0 x16, 32 GB/s per direction (`host_link_gbs` sets it)",
+                self.id
+            )
+        })
     }
 
     /// A note for outputs when traffic among `span` chips leaves the scale-up domain and the

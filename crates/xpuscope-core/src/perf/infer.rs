@@ -166,6 +166,9 @@ impl<'a> Evaluator<'a> {
         }
         check_layout(model, &cfg.layout)?;
         let hw = Hardware::from_chip(chip, eff)?;
+        if cfg.layout.tp > 1 || cfg.layout.pp > 1 || cfg.layout.needs_all_to_all() {
+            hw.require_link()?;
+        }
         let plan = ComputePlan::new(&hw, cfg.precisions, eff);
         let costs = Costs::new(&hw, &plan, eff, cfg.engine);
         Ok(Evaluator {
@@ -210,7 +213,12 @@ impl<'a> Evaluator<'a> {
         let chunk = (seqs * self.cfg.input_len as f64).min(PREFILL_CHUNK_TOKENS);
         let tp = f64::from(l.tp);
         let inner = (m.mlp_matrices() - 1.0) * m.ffn as f64 / tp;
-        let qkv = (m.q_width() as f64 + 2.0 * (m.kv_heads * m.head_dim) as f64) / tp;
+        // Q plus K and V per token: expanded per head for MLA's prefill (nope + rope keys, v values).
+        let kv_width = match m.mla {
+            Some(mla) => m.heads * (mla.qk_nope_head_dim + mla.qk_rope_head_dim + mla.v_head_dim),
+            None => 2 * m.kv_heads * m.head_dim,
+        };
+        let qkv = (m.q_width() + kv_width) as f64 / tp;
         let experts = m.moe.map_or(0.0, |e| {
             f64::from(e.experts_per_token) * 2.0 * e.expert_ffn as f64 / f64::from(l.expert_tp())
         });
@@ -341,6 +349,9 @@ impl<'a> Evaluator<'a> {
         }
         if let Some(n) = self.hw.network_note(self.cfg.layout.chips()) {
             notes.push(n);
+        }
+        if self.cfg.layout.chips() > 1 {
+            notes.extend(self.hw.link_note());
         }
         if !memory.fits() {
             notes.push(format!(

@@ -135,7 +135,7 @@ impl ComputePlan {
             // Weights keep their narrow format in memory and are widened inside the kernel
             // (Marlin-style weight-only GEMMs for FP8 on Ampere, MXFP4 on Hopper).
             notes.push(format!(
-                "`{}` has no native {wanted} compute: {w} weights run as weight-only kernels with {sixteen} compute, as engines do",
+                "`{}` has no native {wanted} compute in the catalogue (none, or none published): {w} weights run as weight-only kernels with {sixteen} compute, as engines do",
                 hw.id
             ));
             sixteen

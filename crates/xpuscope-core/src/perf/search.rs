@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::chip::Precision;
 use crate::perf::layout::Layout;
 use crate::perf::train::{Recompute, TrainConfig, TrainResult, Trainer};
+use crate::perf::PerfError;
 
 /// Constraints on the search: `None` means "search it".
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -52,6 +53,48 @@ pub struct Space {
     pub fixed: Fixed,
 }
 
+impl Space {
+    /// Checks that the chip count, sequence length, batch and fixed degrees are usable.
+    pub fn check(&self) -> Result<(), PerfError> {
+        let bad = |s: String| Err(PerfError::Layout(s));
+        if self.chips == 0 {
+            return bad("the chip count must be at least 1".into());
+        }
+        if self.seq_len == 0 || self.seq_len > MAX_TOKENS {
+            return bad(format!(
+                "sequence length {} is not between 1 and {MAX_TOKENS}",
+                self.seq_len
+            ));
+        }
+        if self.global_batch == 0 || self.global_batch > MAX_TOKENS {
+            return bad(format!(
+                "global batch {} is not between 1 and {MAX_TOKENS}",
+                self.global_batch
+            ));
+        }
+        let f = &self.fixed;
+        for (name, v) in [
+            ("tp", f.tp),
+            ("pp", f.pp),
+            ("vp", f.vp),
+            ("cp", f.cp),
+            ("ep", f.ep),
+        ] {
+            if v == Some(0) {
+                return bad(format!("{name} must be at least 1"));
+            }
+        }
+        if f.micro_batch == Some(0) {
+            return bad("micro-batch must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// The largest sequence length or batch the models accept: far beyond any real run, small enough
+/// that products of them stay exact in floating point.
+pub const MAX_TOKENS: u64 = 1 << 40;
+
 /// How many results to keep.
 pub const TOP: usize = 10;
 
@@ -88,6 +131,9 @@ fn choices<T: Copy + PartialEq>(fixed: Option<T>, all: &[T]) -> Vec<T> {
 
 /// Layout groups that share a micro-batch forward.
 fn groups(t: &Trainer, s: &Space) -> Vec<(Layout, u64)> {
+    if s.check().is_err() {
+        return Vec::new();
+    }
     let model = t.model();
     let hw = t.hardware();
     let chips = u64::from(s.chips);

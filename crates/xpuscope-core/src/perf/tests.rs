@@ -330,15 +330,16 @@ proptest! {
         let eff = Efficiency::default();
         let small = infer(chip, m, &cfg(input, output, b, 1, Precision::Bf16), &eff);
         let large = infer(chip, m, &cfg(input, output, b + 1, 1, Precision::Bf16), &eff);
-        if let (Ok(s), Ok(l)) = (small, large) {
-            if l.fits {
-                prop_assert!(l.output_tokens_per_s >= s.output_tokens_per_s * 0.9999,
-                    "b={} {} -> {}", b, s.output_tokens_per_s, l.output_tokens_per_s);
-            }
+        // A model that does not fit at all is no test of batching.
+        prop_assume!(small.is_ok());
+        let (s, l) = (small.unwrap(), large.expect("a larger batch of a model that fits still evaluates"));
+        if l.fits {
+            prop_assert!(l.output_tokens_per_s >= s.output_tokens_per_s * 0.9999,
+                "b={} {} -> {}", b, s.output_tokens_per_s, l.output_tokens_per_s);
         }
     }
 
-    /// TP = 2 never holds more weight bytes per chip than TP = 1; more chips never hold less.
+    /// TP = 2 holds about half the weight bytes per chip of TP = 1 (never more).
     #[test]
     fn tensor_parallelism_shards_weights(
         model in prop::sample::select(vec!["llama-3.1-8b", "llama-3.1-70b", "qwen3-235b-a22b", "deepseek-v3", "gpt-oss-120b", "falcon-180b"]),
@@ -351,7 +352,9 @@ proptest! {
         let c2 = cfg(128, 16, 1, 2, Precision::Fp8);
         let e1 = infer::Evaluator::new(chip, m, &c1, &eff).unwrap();
         let e2 = infer::Evaluator::new(chip, m, &c2, &eff).unwrap();
-        prop_assert!(e2.memory(1).weights <= e1.memory(1).weights);
+        // Everything but MLA's small replicated down-projections halves.
+        let (w1, w2) = (e1.memory(1).weights.get(), e2.memory(1).weights.get());
+        prop_assert!(w2 <= 0.56 * w1, "tp2 holds {} of tp1's weights", w2 / w1);
     }
 }
 

@@ -276,6 +276,9 @@ impl<'a> Trainer<'a> {
         let l = &cfg.layout;
         let err = |s: String| Err(PerfError::Layout(s));
         check_layout_with(self.model, l, true)?;
+        if cfg.chips > 1 {
+            self.hw.require_link()?;
+        }
         if l.chips() != cfg.chips {
             return err(format!(
                 "tp {} x pp {} x dp {} x cp {} = {} chips, not the {} asked for",
@@ -285,6 +288,14 @@ impl<'a> Trainer<'a> {
                 l.cp,
                 l.chips(),
                 cfg.chips
+            ));
+        }
+        if cfg.seq_len > crate::perf::search::MAX_TOKENS
+            || cfg.global_batch > crate::perf::search::MAX_TOKENS
+        {
+            return err(format!(
+                "sequence length {} or global batch {} is beyond any real run",
+                cfg.seq_len, cfg.global_batch
             ));
         }
         if cfg.vp == 0 || cfg.micro_batch == 0 || cfg.seq_len == 0 || cfg.global_batch == 0 {
