@@ -173,12 +173,9 @@ impl Catalog {
         let mut issues = Vec::new();
         let mut cat = Catalog::default();
         for file in files {
-            let raw: raw::RawFile = match toml::from_str(&file.text) {
-                Ok(r) => r,
-                Err(e) => {
-                    issues.push(toml_issue(&file.path, &file.text, &e));
-                    continue;
-                }
+            let raw = match parse_file(file, &mut issues) {
+                Some(r) => r,
+                None => continue,
             };
             let origin = Origin {
                 file: file.path.clone(),
@@ -301,6 +298,114 @@ impl Catalog {
                 suggestions: suggest(id, self.models.iter().map(|m| m.id.as_str())),
             })
     }
+}
+
+/// Parses one file, adding an issue for each key the schema does not know (with the line of its
+/// first occurrence in the entry), or one issue if the file is not valid TOML.
+fn parse_file(file: &CatalogFile, issues: &mut Vec<CatalogIssue>) -> Option<raw::RawFile> {
+    let mut unknown: Vec<String> = Vec::new();
+    let de = toml::Deserializer::new(&file.text);
+    let raw: raw::RawFile =
+        match serde_ignored::deserialize(de, |path| unknown.push(path.to_string())) {
+            Ok(r) => r,
+            Err(e) => {
+                issues.push(toml_issue(&file.path, &file.text, &e));
+                return None;
+            }
+        };
+    for path in unknown {
+        issues.push(unknown_key_issue(file, &raw, &path));
+    }
+    Some(raw)
+}
+
+/// An issue for an unknown key at a serde path such as `chip.0.dense.fp9`.
+fn unknown_key_issue(file: &CatalogFile, raw: &raw::RawFile, path: &str) -> CatalogIssue {
+    // serde_ignored names the wrapper of spanned values (`$__serde_spanned_private_value`) too.
+    let parts: Vec<&str> = path
+        .split('.')
+        .filter(|p| !p.starts_with("$__") && *p != "?")
+        .collect();
+    let key = parts.last().copied().unwrap_or(path);
+    // The entry the key sits in, if any: its id and the byte range to search for the line.
+    let (entry, range) = match parts.as_slice() {
+        ["chip", i, ..] => i
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| raw.chip.get(i))
+            .map(|c| {
+                (
+                    c.get_ref().id.as_ref().map(|s| s.get_ref().clone()),
+                    c.span(),
+                )
+            })
+            .unwrap_or((None, 0..file.text.len())),
+        ["model", i, ..] => i
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| raw.model.get(i))
+            .map(|m| {
+                (
+                    m.get_ref().id.as_ref().map(|s| s.get_ref().clone()),
+                    m.span(),
+                )
+            })
+            .unwrap_or((None, 0..file.text.len())),
+        _ => (None, 0..file.text.len()),
+    };
+    // An entry's span may cover only its header: search to the start of the next entry.
+    let next = raw
+        .chip
+        .iter()
+        .map(|c| c.span().start)
+        .chain(raw.model.iter().map(|m| m.span().start))
+        .filter(|&s| s > range.start)
+        .min()
+        .unwrap_or(file.text.len());
+    let line = find_key_line(&file.text, range.start..next.max(range.end), key);
+    let field = parts
+        .iter()
+        .filter(|p| p.parse::<usize>().is_err())
+        .skip(1)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(".");
+    CatalogIssue {
+        file: file.path.clone(),
+        line,
+        entry,
+        field: None,
+        message: format!(
+            "has an unknown field `{}`; see catalog/README.md for the fields an entry takes",
+            if field.is_empty() {
+                key.to_string()
+            } else {
+                field
+            }
+        ),
+    }
+}
+
+/// The line of the first `key =` (or `[... .key]` table header) within `range` of `text`.
+fn find_key_line(text: &str, range: std::ops::Range<usize>, key: &str) -> Option<usize> {
+    let start = range.start.min(text.len());
+    let end = range.end.min(text.len());
+    let mut offset = start;
+    for l in text.get(start..end)?.split_inclusive('\n') {
+        let t = l.trim_start();
+        let is_key = t
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        let is_table = t.starts_with('[')
+            && t.trim_end()
+                .trim_end_matches(']')
+                .ends_with(&format!(".{key}"));
+        if is_key || is_table {
+            return Some(line_of(text, offset));
+        }
+        offset += l.len();
+    }
+    None
 }
 
 fn toml_issue(path: &str, text: &str, e: &toml::de::Error) -> CatalogIssue {

@@ -1,7 +1,8 @@
 //! The catalogue's TOML schema, exactly as written in files.
 //!
-//! These structs mirror the file format (`catalog/README.md`) one to one: every field optional, unknown
-//! fields rejected, spans kept so validation can name the line. They are never used past
+//! These structs mirror the file format (`catalog/README.md`) one to one: every field optional,
+//! spans kept so validation can name the line. Unknown fields are not refused here but collected
+//! while parsing (`catalog::parse_file`), so they are reported with every other problem. They are never used past
 //! `catalog::validate`, which turns them into the domain types of `chip` and `model`.
 
 use std::collections::BTreeMap;
@@ -13,7 +14,6 @@ use toml::Spanned;
 
 /// One catalogue file: any number of chips and models.
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub struct RawFile {
     #[serde(default)]
     pub chip: Vec<Spanned<RawChip>>,
@@ -147,7 +147,6 @@ pub type Field = Option<Spanned<RawSourced>>;
 
 /// `[[chip]]` as written.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawChip {
     pub id: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
@@ -197,7 +196,6 @@ pub struct RawChip {
 
 /// `[chip.dense]`: dense peak TFLOPS (TOPS for integers) per precision.
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub struct RawDense {
     #[serde(default)]
     pub fp64: Field,
@@ -221,7 +219,6 @@ pub struct RawDense {
 
 /// `[chip.scale_up]`.
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub struct RawScaleUp {
     #[serde(default)]
     pub name: Field,
@@ -239,7 +236,6 @@ pub struct RawScaleUp {
 
 /// `[[model]]` as written.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawModel {
     pub id: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
@@ -270,7 +266,6 @@ pub struct RawModel {
 
 /// `[model.moe]`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawMoe {
     pub experts: Option<Spanned<i64>>,
     pub experts_per_token: Option<Spanned<i64>>,
@@ -285,7 +280,6 @@ pub struct RawMoe {
 
 /// `[model.mla]`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawMla {
     pub q_lora_rank: Option<Spanned<i64>>,
     pub kv_lora_rank: Option<Spanned<i64>>,
@@ -296,7 +290,6 @@ pub struct RawMla {
 
 /// `[model.sliding_window]`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawSliding {
     pub window: Option<Spanned<i64>>,
     pub every: Option<Spanned<i64>>,

@@ -97,9 +97,15 @@ fn derived_values_need_a_note() {
 
 #[test]
 fn unknown_fields_and_syntax_errors_name_the_line() {
+    // An unknown key is one more problem, reported with the others, at its line.
     check_err(
-        "[[chip]]\nid = \"x\"\nspeed = 3\n",
-        &["user/x.toml:3: is not valid: unknown field `speed`"],
+        "[[chip]]\nid = \"x\"\nspeed = 3\n[chip.dense]\nfp9 = 1\n",
+        &[
+            "field `name` is required",
+            "field `vendor` is required",
+            "user/x.toml:3: `x`: has an unknown field `speed`",
+            "user/x.toml:5: `x`: has an unknown field `dense.fp9`",
+        ],
     );
     check_err("[[chip]\nid = 1", &["user/x.toml:1: is not valid"]);
 }
