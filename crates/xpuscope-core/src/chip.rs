@@ -276,6 +276,8 @@ pub struct Chip {
     pub price_date: Option<Sourced<String>>,
     /// Free text shown on the spec sheet.
     pub notes: Option<String>,
+    /// Every source the entry declares, by key (including those only its notes cite).
+    pub sources: std::collections::BTreeMap<String, String>,
     /// Where the entry was defined.
     pub origin: Origin,
 }

@@ -523,12 +523,14 @@ pub fn spec_rows(chips: &[&Chip], costs: &CostAssumptions) -> Vec<Row> {
                         }
                     } else {
                         let v = get(c);
-                        cell(
-                            v,
-                            None,
-                            None,
-                            v.is_none().then(|| "unknown (no source)".to_string()),
-                        )
+                        let note = if v.is_none() {
+                            Some("unknown (no source)".to_string())
+                        } else if *id == "spec:bf16" && c.peak(Precision::Bf16).is_none() {
+                            Some("FP16 figure: no BF16 figure in the catalogue".to_string())
+                        } else {
+                            None
+                        };
+                        cell(v, None, None, note)
                     }
                 })
                 .collect();

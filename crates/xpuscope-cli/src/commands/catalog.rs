@@ -245,9 +245,11 @@ fn chip_json(c: &Chip) -> Value {
         );
     }
     m.insert("provenance".into(), Value::Object(prov));
+    // Every declared source, and any written out in full on a value.
     let mut sources: Vec<(Option<String>, String)> = facts
         .iter()
         .map(|f| (f.source_key.clone(), f.source.clone()))
+        .chain(c.sources.iter().map(|(k, v)| (Some(k.clone()), v.clone())))
         .collect();
     sources.sort();
     sources.dedup();
@@ -359,12 +361,12 @@ pub fn chip(ctx: &Ctx, id: &str) -> Result<String> {
             missing.join(", ")
         ));
     }
-    let mut keyed: Vec<(String, String)> = facts
+    // Every declared source, including those only the notes cite.
+    let keyed: Vec<(String, String)> = c
+        .sources
         .iter()
-        .filter_map(|f| f.source_key.clone().map(|k| (k, f.source.clone())))
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    keyed.sort();
-    keyed.dedup();
     if !keyed.is_empty() {
         out.push_str("\nsources\n");
         let mut st = Table::new(&[("", Align::Left), ("", Align::Left)]);

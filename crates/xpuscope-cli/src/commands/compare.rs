@@ -174,7 +174,11 @@ pub fn to_text(
     for r in c.workloads.iter().chain(c.specs.iter()) {
         for (id, cell) in c.chips.iter().zip(&r.cells) {
             if let Some(n) = &cell.note {
-                if cell.value.is_none() || r.id == "train" || r.id == "decode-max" {
+                if cell.value.is_none()
+                    || r.id == "train"
+                    || r.id == "decode-max"
+                    || r.id.starts_with("spec:")
+                {
                     notes.push(format!("{} / {}: {n}", r.id, id));
                 }
             }

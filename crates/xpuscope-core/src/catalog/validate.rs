@@ -431,6 +431,7 @@ pub fn chip(ctx: &mut Ctx, raw: &RawChip, origin: Origin) -> Option<Chip> {
         price: num(ctx, &raw.price_usd, "price_usd", &d).map(|s| s.map(Dollars::new)),
         price_date: text(ctx, &raw.price_date, "price_date", &d),
         notes: raw.notes.clone(),
+        sources: raw.sources.clone(),
         origin,
     };
     check_chip_laws(ctx, raw, &chip);
