@@ -230,6 +230,10 @@ pub struct CaseResult {
     pub predicted: f64,
     /// Why there is no prediction, if there is none.
     pub failure: Option<String>,
+    /// The case's source key.
+    pub source: String,
+    /// How the published figure was turned into a configuration, where that took assumptions.
+    pub assumption: Option<String>,
 }
 
 impl CaseResult {
@@ -280,6 +284,16 @@ fn result(
         measured,
         predicted,
         failure,
+        source: String::new(),
+        assumption: None,
+    }
+}
+
+impl CaseResult {
+    fn cited(mut self, source: &str, assumption: Option<&String>) -> CaseResult {
+        self.source = source.to_string();
+        self.assumption = assumption.cloned();
+        self
     }
 }
 
@@ -367,13 +381,16 @@ pub fn predict_training(cat: &Catalog, c: &TrainingCase, eff: &Efficiency) -> Re
 pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseResult> {
     let mut out = Vec::new();
     for c in &m.inference {
-        out.push(result(
-            &c.id,
-            CaseKind::Inference,
-            "output tok/s",
-            c.output_tokens_per_s,
-            predict_inference(cat, c, eff),
-        ));
+        out.push(
+            result(
+                &c.id,
+                CaseKind::Inference,
+                "output tok/s",
+                c.output_tokens_per_s,
+                predict_inference(cat, c, eff),
+            )
+            .cited(&c.source, c.assumption.as_ref()),
+        );
     }
     for c in &m.training {
         let (metric, measured) = match (c.mfu, c.gpu_hours_per_trillion_tokens) {
@@ -381,24 +398,27 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
             (None, Some(h)) => ("GPU-h per 1T tokens", h),
             (None, None) => ("MFU", f64::NAN),
         };
-        out.push(result(
-            &c.id,
-            CaseKind::Training,
-            metric,
-            measured,
-            predict_training(cat, c, eff),
-        ));
+        out.push(
+            result(
+                &c.id,
+                CaseKind::Training,
+                metric,
+                measured,
+                predict_training(cat, c, eff),
+            )
+            .cited(&c.source, c.assumption.as_ref()),
+        );
     }
     for c in &m.gemm {
         let p = hardware(cat, &c.chip, eff).and_then(|hw| {
             let prec = precision(&c.precision)?;
             Ok(micro::gemm(&hw, prec, c.mnk[0], c.mnk[1], c.mnk[2], eff).tflops())
         });
-        out.push(result(&c.id, CaseKind::Gemm, "TFLOPS", c.tflops, p));
+        out.push(result(&c.id, CaseKind::Gemm, "TFLOPS", c.tflops, p).cited(&c.source, None));
     }
     for c in &m.memory {
         let p = hardware(cat, &c.chip, eff).map(|hw| micro::stream(&hw, eff).gbs());
-        out.push(result(&c.id, CaseKind::Memory, "GB/s", c.gbs, p));
+        out.push(result(&c.id, CaseKind::Memory, "GB/s", c.gbs, p).cited(&c.source, None));
     }
     for c in &m.allreduce {
         let algorithm = match c.algorithm.as_deref() {
@@ -407,13 +427,10 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
         };
         let p = hardware(cat, &c.chip, eff)
             .map(|hw| micro::all_reduce_busbw(&hw, c.chips, c.bytes, eff, algorithm).gbs());
-        out.push(result(
-            &c.id,
-            CaseKind::AllReduce,
-            "bus GB/s",
-            c.busbw_gbs,
-            p,
-        ));
+        out.push(
+            result(&c.id, CaseKind::AllReduce, "bus GB/s", c.busbw_gbs, p)
+                .cited(&c.source, c.assumption.as_ref()),
+        );
     }
     for c in &m.alltoall {
         let p = hardware(cat, &c.chip, eff).map(|hw| {
@@ -436,7 +453,10 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
             (None, Some(g)) => ("GB/s", g),
             (None, None) => ("µs", f64::NAN),
         };
-        out.push(result(&c.id, CaseKind::AllToAll, metric, measured, p));
+        out.push(
+            result(&c.id, CaseKind::AllToAll, metric, measured, p)
+                .cited(&c.source, c.assumption.as_ref()),
+        );
     }
     out
 }
@@ -469,6 +489,24 @@ mod tests {
         let cat = Catalog::builtin().unwrap();
         let m = builtin().unwrap();
         validate(&cat, &m, &Efficiency::default())
+    }
+
+    #[test]
+    fn every_case_cites_a_declared_source() {
+        let sets = [Some(builtin()), builtin_holdout()];
+        for m in sets.into_iter().flatten() {
+            let m = m.unwrap();
+            let keys: Vec<&str> = m.source.iter().map(|s| s.id.as_str()).collect();
+            let cat = Catalog::builtin().unwrap();
+            for r in validate(&cat, &m, &Efficiency::default()) {
+                assert!(
+                    keys.contains(&r.source.as_str()),
+                    "{} cites undeclared source `{}`",
+                    r.id,
+                    r.source
+                );
+            }
+        }
     }
 
     #[test]

@@ -31,6 +31,8 @@ fn set_json(results: &[CaseResult]) -> Value {
                 "predicted": r.predicted.is_finite().then_some(r.predicted),
                 "error": r.predicted.is_finite().then(|| r.error()),
                 "failure": r.failure,
+                "source": r.source,
+                "assumption": r.assumption,
             })
         })
         .collect();
