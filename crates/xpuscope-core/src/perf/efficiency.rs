@@ -90,7 +90,9 @@ pub struct Efficiency {
     /// M11: DeepEP low-latency dispatch of 128 tokens takes 77 us within a node (EP8) and 173 us
     /// across 8 nodes (EP64); the difference, about 100 us across dispatch's two hops, gives 50 us.
     pub network_latency: Seconds,
-    /// Ratio of the busiest expert's tokens to the mean under top-k routing (MoE load imbalance).
+    /// Routing skew: how much more the busiest expert-parallel rank receives than the mean, beyond
+    /// the statistical excess of random routing (which `perf::ops` adds from the token count).
+    /// Applies only with expert parallelism: on one chip a grouped GEMM absorbs imbalance.
     ///
     /// Not fitted: no public measurement in our set. 1.2 is an estimate at the balanced end of
     /// the 1.2-1.8 that an EPLB explainer reports for real workloads

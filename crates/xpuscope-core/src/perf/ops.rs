@@ -89,6 +89,16 @@ impl Costs {
     }
 }
 
+/// The busiest expert-parallel rank's load over the mean: the routing skew times the statistical
+/// excess of `pairs` token-expert pairs spread over `ep` ranks (balls into bins: the maximum of
+/// `ep` counts of mean `n` exceeds it by about `sqrt(2 n ln ep)`).
+fn rank_imbalance(ep: f64, pairs: f64, skew: f64) -> f64 {
+    if ep <= 1.0 || pairs <= 0.0 {
+        return 1.0;
+    }
+    skew * (1.0 + (2.0 * ep.ln() / pairs).sqrt())
+}
+
 /// Bytes of one 16-bit activation element (engines keep residual streams in BF16).
 const ACT16: f64 = 2.0;
 
@@ -415,8 +425,13 @@ impl<'a> Sharded<'a> {
                 let flops = 2.0 * pairs * per_expert;
                 let bytes = touched * per_expert * c.wb
                     + pairs * (h * c.ab + 2.0 * ffn * ACT16 + h * ACT16);
-                // The busiest expert sets the pace: imbalance slows the rate, not the FLOPs done.
-                let rate = c.gemm / c.imbalance;
+                // With experts spread over ranks, the busiest rank sets the pace: imbalance slows
+                // the rate, not the FLOPs done. Inside one chip a grouped GEMM absorbs it.
+                let rate = if self.layout.ep > 1 {
+                    c.gemm / rank_imbalance(ep, pairs, c.imbalance)
+                } else {
+                    c.gemm
+                };
                 b.kernel(OpClass::Experts, flops, bytes, rate, c, 4.0, times);
                 b.kernel(
                     OpClass::Norm,
@@ -555,5 +570,19 @@ impl<'a> Sharded<'a> {
             );
         }
         b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_imbalance_fades_with_load() {
+        assert_eq!(rank_imbalance(1.0, 10.0, 1.2), 1.0);
+        let few = rank_imbalance(8.0, 8.0, 1.0);
+        let many = rank_imbalance(8.0, 100_000.0, 1.0);
+        assert!(few > 1.5 && many < 1.01, "{few} {many}");
+        assert!((rank_imbalance(8.0, 100_000.0, 1.2) / many - 1.2).abs() < 1e-12);
     }
 }
