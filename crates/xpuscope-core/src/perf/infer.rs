@@ -186,11 +186,16 @@ impl<'a> Evaluator<'a> {
 
     /// Memory on the fullest chip for `batch` sequences.
     pub fn memory(&self, batch: u64) -> MemoryUse {
-        let m = self.sharded.model;
-        let l = self.cfg.layout;
+        self.memory_with(&self.sharded, batch)
+    }
+
+    /// Memory on the fullest chip with the model split as `s` (the configured split, or another
+    /// tensor-parallel degree when looking for one that fits).
+    fn memory_with(&self, s: &Sharded, batch: u64) -> MemoryUse {
+        let m = s.model;
+        let l = s.layout;
         let pp = f64::from(l.pp);
         let wb = self.plan.weight_bytes;
-        let s = &self.sharded;
         let layers = f64::from(m.layers);
         let moe = f64::from(m.moe_layers());
         let per_stage = (layers / pp).ceil() / layers;
@@ -208,7 +213,7 @@ impl<'a> Evaluator<'a> {
         let token_layers = (layers - windowed) * ctx + windowed * window;
         let kv_per_seq =
             token_layers * per_stage * s.kv_elements_per_token_layer() * self.plan.kv_bytes;
-        let seqs = self.seqs_per_replica(batch);
+        let seqs = (batch as f64 / f64::from(l.dp)).ceil();
 
         let chunk = (seqs * self.cfg.input_len as f64).min(PREFILL_CHUNK_TOKENS);
         let tp = f64::from(l.tp);
@@ -405,19 +410,10 @@ impl<'a> Evaluator<'a> {
             if check_layout(m, &layout).is_err() {
                 continue;
             }
-            let e = Evaluator {
-                hw: self.hw.clone(),
-                plan: self.plan.clone(),
-                costs: Costs::new(
-                    &self.hw,
-                    &self.plan,
-                    &Efficiency::default(),
-                    self.cfg.engine,
-                ),
-                sharded: Sharded::new(m, layout),
-                cfg: InferConfig { layout, ..self.cfg },
-            };
-            if e.memory(u64::from(layout.dp)).fits() {
+            if self
+                .memory_with(&Sharded::new(m, layout), u64::from(layout.dp))
+                .fits()
+            {
                 smallest = Some(tp);
                 break;
             }
