@@ -2,11 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::util::{fails, json, ok, run, run_env};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use super::util::{fails, json, ok, repo, run, run_env};
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("xpuscope-it-{name}-{}", std::process::id()));

@@ -1,12 +1,6 @@
 //! `compare`, `claims`, `sweep` and the charts through the binary.
 
-use std::path::PathBuf;
-
-use super::util::{fails, json, ok};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use super::util::{fails, json, ok, repo};
 
 #[test]
 fn compare_table_snapshot() {

@@ -1,5 +1,6 @@
 //! Running the real binary from tests.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
@@ -52,4 +53,9 @@ pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The repository root (for test data and examples).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
