@@ -122,7 +122,8 @@ pub struct InferResult {
     pub notes: Vec<String>,
 }
 
-/// Tokens prefilled at once: engines chunk long prefills to bound activation memory.
+/// Tokens prefilled at once: engines chunk long prefills to bound activation memory. An estimate of
+/// a typical engine setting (not read from a source); it only sizes the activation workspace.
 const PREFILL_CHUNK_TOKENS: f64 = 8192.0;
 
 /// A prepared evaluator for one chip, model and layout: everything that does not depend on batch

@@ -171,7 +171,9 @@ impl StepParts {
     }
 }
 
-/// Backward costs this many times the forward's compute (input and weight gradients).
+/// Backward costs this many times the forward's compute: one GEMM for input gradients and one for
+/// weight gradients per forward GEMM (the `6 N` = 2 N forward + 4 N backward of Kaplan et al.
+/// 2020 and Narayanan et al. 2021).
 const BACKWARD_FACTOR: f64 = 2.0;
 /// Bytes per parameter of mixed-precision Adam: 2 (16-bit weights) + 2 (16-bit gradients) + 12
 /// (FP32 master weights, momentum, variance); ZeRO (Rajbhandari et al. 2020), section 3.1.
