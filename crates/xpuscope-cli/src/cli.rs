@@ -91,8 +91,8 @@ pub enum PrecisionArg {
 }
 
 impl PrecisionArg {
-    pub fn get(self) -> xpuscope_core::Precision {
-        use xpuscope_core::Precision as P;
+    pub fn get(self) -> xpuscope_model::Precision {
+        use xpuscope_model::Precision as P;
         match self {
             PrecisionArg::Bf16 => P::Bf16,
             PrecisionArg::Fp16 => P::Fp16,
@@ -114,8 +114,8 @@ pub enum KvArg {
 }
 
 impl KvArg {
-    pub fn get(self) -> xpuscope_core::Precision {
-        use xpuscope_core::Precision as P;
+    pub fn get(self) -> xpuscope_model::Precision {
+        use xpuscope_model::Precision as P;
         match self {
             KvArg::Bf16 => P::Bf16,
             KvArg::Fp16 => P::Fp16,
@@ -184,10 +184,10 @@ pub enum EngineArg {
 }
 
 impl EngineArg {
-    pub fn get(self) -> xpuscope_core::perf::Engine {
+    pub fn get(self) -> xpuscope_perf::Engine {
         match self {
-            EngineArg::Modern => xpuscope_core::perf::Engine::Modern,
-            EngineArg::TrtLlm05 => xpuscope_core::perf::Engine::TrtLlm05,
+            EngineArg::Modern => xpuscope_perf::Engine::Modern,
+            EngineArg::TrtLlm05 => xpuscope_perf::Engine::TrtLlm05,
         }
     }
 }

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use xpuscope_core::catalog::{builtin_files, hf, CatalogFile};
-use xpuscope_core::{Catalog, Model};
+use xpuscope_model::catalog::{builtin_files, hf, CatalogFile};
+use xpuscope_model::{Catalog, Model};
 
 /// The environment variable naming an extra catalogue directory.
 pub const CATALOG_ENV: &str = "XPUSCOPE_CATALOG";

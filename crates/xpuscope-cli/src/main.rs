@@ -4,12 +4,9 @@
 //! The binary is thin glue: parse flags, load the catalogue, run one command of the core, print.
 //! Data goes to stdout; errors and progress to stderr.
 
-mod charts;
 mod cli;
 mod commands;
 mod load;
-mod svg;
-mod table;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -1,9 +1,9 @@
 //! Operator breakdowns as tables and JSON, shared by `infer`, `train` and `compare --explain`.
 
 use serde_json::{json, Value};
-use xpuscope_core::perf::{Breakdown, OpClass};
+use xpuscope_perf::{Breakdown, OpClass};
 
-use crate::table::{duration, sig, Align, Table};
+use xpuscope_report::table::{duration, sig, Align, Table};
 
 /// One breakdown as JSON: total, overall bound, and each non-empty class.
 pub fn to_json(b: &Breakdown) -> Value {

@@ -2,13 +2,13 @@
 
 use anyhow::Result;
 use serde_json::{json, Map, Value};
-use xpuscope_core::chip::Chip;
-use xpuscope_core::model::{MlpKind, Model};
-use xpuscope_core::{Precision, Sourced};
+use xpuscope_model::chip::Chip;
+use xpuscope_model::model::{MlpKind, Model};
+use xpuscope_model::{Precision, Sourced};
 
 use super::{json, Ctx};
 use crate::cli::Format;
-use crate::table::{num, sig, Align, Table};
+use xpuscope_report::table::{num, sig, Align, Table};
 
 /// One fact of a spec sheet, ready for either printer.
 struct Fact {

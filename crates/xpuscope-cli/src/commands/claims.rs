@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use xpuscope_core::claims::{self, Checker, ClaimResult};
+use xpuscope_analysis::claims::{self, Checker, ClaimResult};
 
 use super::{json, Ctx};
 use crate::cli::Format;

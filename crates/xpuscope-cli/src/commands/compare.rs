@@ -2,13 +2,13 @@
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
-use xpuscope_core::chip::Chip;
-use xpuscope_core::compare::{self, CompareConfig, Comparison, Row};
-use xpuscope_core::perf::Efficiency;
+use xpuscope_analysis::compare::{self, CompareConfig, Comparison, Row};
+use xpuscope_model::chip::Chip;
+use xpuscope_perf::Efficiency;
 
 use super::{cost, json, Ctx};
 use crate::cli::{CompareArgs, Format, TrainPrecisionArg};
-use crate::table::{duration, num, sig, Align, Table};
+use xpuscope_report::table::{duration, num, sig, Align, Table};
 
 fn value_text(row: &Row, v: f64) -> String {
     match row.unit {
@@ -125,7 +125,7 @@ fn table(c: &Comparison, rows: &[Row], with_bound: bool) -> String {
 pub fn to_text(
     c: &Comparison,
     cfg: &CompareConfig,
-    costs: &xpuscope_core::cost::CostAssumptions,
+    costs: &xpuscope_analysis::cost::CostAssumptions,
 ) -> String {
     let mut out = format!(
         "{} on {} (ratio > 1 means better than {}, for times and rates alike)\n\n",
@@ -218,16 +218,16 @@ pub fn run(ctx: &Ctx, a: &CompareArgs) -> Result<String> {
         train_chips: a.train_chips,
         weights: a.weights.get(),
         train_precision: match a.train_precision {
-            TrainPrecisionArg::Bf16 => xpuscope_core::Precision::Bf16,
-            TrainPrecisionArg::Fp16 => xpuscope_core::Precision::Fp16,
-            TrainPrecisionArg::Fp8 => xpuscope_core::Precision::Fp8,
+            TrainPrecisionArg::Bf16 => xpuscope_model::Precision::Bf16,
+            TrainPrecisionArg::Fp16 => xpuscope_model::Precision::Fp16,
+            TrainPrecisionArg::Fp8 => xpuscope_model::Precision::Fp8,
         },
         train_tokens: a.train_tokens,
         engine: a.engine.get(),
     };
     let c = compare::compare(&chips, &model, &cfg, &Efficiency::default(), &costs);
     if let Some(path) = &a.svg {
-        let svg = crate::charts::compare_svg(&c);
+        let svg = xpuscope_report::charts::compare_svg(&c);
         std::fs::write(path, svg).with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     if ctx.format == Format::Json {

@@ -1,6 +1,6 @@
 //! Cost flags into core assumptions, shared by `train` and `compare`.
 
-use xpuscope_core::cost::CostAssumptions;
+use xpuscope_analysis::cost::CostAssumptions;
 
 use crate::cli::CostArgs;
 

@@ -8,16 +8,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Result};
 use serde::Serialize;
-use xpuscope_core::chip::{Chip, Date, Precision};
-use xpuscope_core::export::{
+use xpuscope_export::{
     self, Bound, Ceiling, Classification, Design, DesignSpec, Outcome, Override, Rule, RuleSet,
     Timeline, DISCLAIMER,
 };
-use xpuscope_core::units::{BytesPerSecond, SquareMm};
+use xpuscope_model::chip::{Chip, Date, Precision};
+use xpuscope_model::units::{BytesPerSecond, SquareMm};
 
 use super::{json, Ctx};
 use crate::cli::Format;
-use crate::table::{num, Align, Table};
+use xpuscope_report::table::{num, Align, Table};
 
 /// `xpuscope export` flags.
 #[derive(Debug, clap::Args)]
@@ -70,7 +70,7 @@ pub struct ExportArgs {
 pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<String> {
     let rules = RuleSet::builtin()?;
     let date = match &args.date {
-        Some(d) => export::parse_date(d)?,
+        Some(d) => xpuscope_export::parse_date(d)?,
         None => today(),
     };
     if args.design {
@@ -85,7 +85,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<String> {
         .iter()
         .map(|s| Override::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let chip = export::apply_all(base, &overrides);
+    let chip = xpuscope_export::apply_all(base, &overrides);
     let applied: Vec<OverrideView> = overrides
         .iter()
         .map(|o| OverrideView {
@@ -95,13 +95,13 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<String> {
         })
         .collect();
     if args.timeline {
-        let t = export::timeline(&chip, &rules)?;
+        let t = xpuscope_export::timeline(&chip, &rules)?;
         return match ctx.format {
             Format::Json => json(&timeline_view(&t, applied)),
             Format::Text => Ok(timeline_text(&t, &applied)),
         };
     }
-    let c = export::classify(&chip, date, &rules)?;
+    let c = xpuscope_export::classify(&chip, date, &rules)?;
     match ctx.format {
         Format::Json => json(&classification_view(&c, applied)),
         Format::Text => Ok(classification_text(&c, &chip, &applied)),
@@ -253,7 +253,7 @@ fn classification_view(c: &Classification, overrides: Vec<OverrideView>) -> Expo
     let (possible, missing) = match &c.outcome {
         Outcome::Determined(e) => (
             vec![PossibleView {
-                eccn: e.map(export::Eccn::as_str),
+                eccn: e.map(xpuscope_export::Eccn::as_str),
                 condition: String::new(),
             }],
             Vec::new(),
@@ -262,7 +262,7 @@ fn classification_view(c: &Classification, overrides: Vec<OverrideView>) -> Expo
             possible
                 .iter()
                 .map(|p| PossibleView {
-                    eccn: p.eccn.map(export::Eccn::as_str),
+                    eccn: p.eccn.map(xpuscope_export::Eccn::as_str),
                     condition: p.condition.clone(),
                 })
                 .collect(),
@@ -282,7 +282,7 @@ fn classification_view(c: &Classification, overrides: Vec<OverrideView>) -> Expo
         datacenter: c.datacenter,
         transfer_rate_bytes_per_s: c.transfer_rate.map(BytesPerSecond::get),
         memory_bandwidth_bytes_per_s: c.memory_bandwidth.map(BytesPerSecond::get),
-        eccn: c.eccn().map(export::Eccn::as_str),
+        eccn: c.eccn().map(xpuscope_export::Eccn::as_str),
         eccn_determined: c.outcome.is_determined(),
         eccn_possible: possible,
         missing,
@@ -307,7 +307,7 @@ fn classification_view(c: &Classification, overrides: Vec<OverrideView>) -> Expo
         licence: LicenceView {
             china: c.licence.china.as_str(),
             china_text: c.licence.china.label(),
-            review: c.licence.review.map(export::Review::as_str),
+            review: c.licence.review.map(xpuscope_export::Review::as_str),
             basis: c.licence.basis.clone(),
             destinations: c.licence.destinations.clone(),
             summary: c.licence.summary.clone(),
@@ -373,12 +373,15 @@ fn timeline_view(t: &Timeline, overrides: Vec<OverrideView>) -> TimelineView {
                     rule_id: r.rule.as_ref().map(|x| x.id.clone()),
                     citation: r.rule.as_ref().and_then(|x| x.citation.clone()),
                     source: r.rule.as_ref().map(|x| x.source.clone()),
-                    eccn: c.and_then(Classification::eccn).map(export::Eccn::as_str),
+                    eccn: c
+                        .and_then(Classification::eccn)
+                        .map(xpuscope_export::Eccn::as_str),
                     eccn_determined: c.is_none_or(|c| c.outcome.is_determined()),
                     tpp: c.map(|c| c.tpp.get()),
                     performance_density: c.and_then(|c| c.performance_density.map(|p| p.get())),
                     licence_china: c.map(|c| c.licence.china.as_str()),
-                    licence_review: c.and_then(|c| c.licence.review.map(export::Review::as_str)),
+                    licence_review: c
+                        .and_then(|c| c.licence.review.map(xpuscope_export::Review::as_str)),
                     sentence: r.sentence.clone(),
                 }
             })
@@ -467,13 +470,13 @@ fn classification_text(c: &Classification, chip: &Chip, applied: &[OverrideView]
     );
     overrides_text(&mut out, applied);
     let eccn = match &c.outcome {
-        Outcome::Determined(e) => export::eccn_text(*e).to_string(),
+        Outcome::Determined(e) => xpuscope_export::eccn_text(*e).to_string(),
         Outcome::Undetermined { .. } => {
             let list: Vec<&str> = c
                 .outcome
                 .possible_eccns()
                 .into_iter()
-                .map(export::eccn_text)
+                .map(xpuscope_export::eccn_text)
                 .collect();
             format!("undetermined: {}", list.join(" or "))
         }
@@ -494,7 +497,7 @@ fn classification_text(c: &Classification, chip: &Chip, applied: &[OverrideView]
     t.row(vec![
         "performance density".into(),
         match (c.performance_density, c.die_area) {
-            (Some(p), Some(a)) if matches!(c.rule.kind, export::RuleKind::Eccn2022(_)) => {
+            (Some(p), Some(a)) if matches!(c.rule.kind, xpuscope_export::RuleKind::Eccn2022(_)) => {
                 format!(
                     "{p}  (TPP / {} mm²; not used by this rule)",
                     trimmed(a.get())
@@ -504,7 +507,7 @@ fn classification_text(c: &Classification, chip: &Chip, applied: &[OverrideView]
             _ => "unknown (no logic die area)".into(),
         },
     ]);
-    if matches!(c.rule.kind, export::RuleKind::Eccn2022(_)) {
+    if matches!(c.rule.kind, xpuscope_export::RuleKind::Eccn2022(_)) {
         t.row(vec![
             "transfer rate".into(),
             c.transfer_rate.map_or("unknown".into(), |b| {
@@ -606,7 +609,7 @@ fn timeline_text(t: &Timeline, applied: &[OverrideView]) -> String {
             None => ("-".to_string(), "-".to_string()),
             Some(c) => {
                 let e = match &c.outcome {
-                    Outcome::Determined(e) => export::eccn_text(*e).to_string(),
+                    Outcome::Determined(e) => xpuscope_export::eccn_text(*e).to_string(),
                     Outcome::Undetermined { .. } => "undetermined".into(),
                 };
                 let review = c
@@ -683,7 +686,7 @@ fn design(ctx: &Ctx, args: &ExportArgs, date: Date, rules: &RuleSet) -> Result<S
         memory_bandwidth: args.memory_bandwidth_gbs.map(BytesPerSecond::from_gbs),
         date,
     };
-    let d = export::design(&spec, rules)?;
+    let d = xpuscope_export::design(&spec, rules)?;
     match ctx.format {
         Format::Json => json(&design_view(&d)),
         Format::Text => Ok(design_text(&d)),

@@ -2,11 +2,11 @@
 
 use anyhow::{bail, Result};
 use serde_json::json;
-use xpuscope_core::perf::{Batch, Efficiency, InferConfig, Layout, Precisions};
+use xpuscope_perf::{Batch, Efficiency, InferConfig, Layout, Precisions};
 
 use super::{breakdown, json, Ctx};
 use crate::cli::{Format, InferArgs};
-use crate::table::{bytes, duration, num, sig};
+use xpuscope_report::table::{bytes, duration, num, sig};
 
 /// Turns flags into a validated configuration.
 pub fn config(a: &InferArgs) -> Result<InferConfig> {
@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, a: &InferArgs) -> Result<String> {
     let chip = ctx.catalog.chip(&a.chip)?;
     let model = crate::load::model(&ctx.catalog, &a.model)?;
     let cfg = config(a)?;
-    let r = xpuscope_core::perf::infer(chip, &model, &cfg, &Efficiency::default())?;
+    let r = xpuscope_perf::infer(chip, &model, &cfg, &Efficiency::default())?;
     let p = &r.plan;
     if ctx.format == Format::Json {
         return json(&json!({

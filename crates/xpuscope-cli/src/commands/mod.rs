@@ -16,7 +16,7 @@ mod validate;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use xpuscope_core::Catalog;
+use xpuscope_model::Catalog;
 
 use crate::cli::{Args, Command, Format};
 

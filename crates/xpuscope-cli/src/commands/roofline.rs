@@ -2,14 +2,14 @@
 
 use anyhow::{Context, Result};
 use serde_json::json;
-use xpuscope_core::perf::hardware::Hardware;
-use xpuscope_core::perf::{Batch, Efficiency, InferConfig, Layout, Precisions};
+use xpuscope_perf::hardware::Hardware;
+use xpuscope_perf::{Batch, Efficiency, InferConfig, Layout, Precisions};
 
 use super::{json, Ctx};
-use crate::charts;
 use crate::cli::{Format, RooflineArgs};
-use crate::svg::RoofChip;
-use crate::table::{sig, Align, Table};
+use xpuscope_report::charts;
+use xpuscope_report::svg::RoofChip;
+use xpuscope_report::table::{sig, Align, Table};
 
 /// `xpuscope roofline`.
 pub fn run(ctx: &Ctx, a: &RooflineArgs) -> Result<String> {
@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, a: &RooflineArgs) -> Result<String> {
     for (i, id) in a.chips.iter().enumerate() {
         let chip = ctx.catalog.chip(id)?;
         let hw = Hardware::from_chip(chip, &eff)?;
-        let r = xpuscope_core::perf::infer(chip, &model, &cfg, &eff)?;
+        let r = xpuscope_perf::infer(chip, &model, &cfg, &eff)?;
         let peak = hw.peak(r.plan.gemm).get();
         let bw = hw.bandwidth.get();
         roof_chips.push(RoofChip {

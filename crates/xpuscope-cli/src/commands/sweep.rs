@@ -13,16 +13,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
-use xpuscope_core::chip::Chip;
-use xpuscope_core::model::Model;
-use xpuscope_core::perf::search::{self, Fixed, Space};
-use xpuscope_core::perf::train::Trainer;
-use xpuscope_core::perf::{Batch, Efficiency, InferConfig, Layout, Precisions};
+use xpuscope_model::chip::Chip;
+use xpuscope_model::model::Model;
+use xpuscope_perf::search::{self, Fixed, Space};
+use xpuscope_perf::train::Trainer;
+use xpuscope_perf::{Batch, Efficiency, InferConfig, Layout, Precisions};
 
 use super::Ctx;
 use crate::cli::{Format, SweepArgs, SweepKind, TrainPrecisionArg};
-use crate::svg::{self, Cell, HeatMap};
-use crate::table::{duration, sig};
+use xpuscope_report::svg::{self, Cell, HeatMap};
+use xpuscope_report::table::{duration, sig};
 
 /// Column order for CSV.
 const INFER_COLUMNS: &[&str] = &[
@@ -147,7 +147,7 @@ fn infer_point(chip: &Chip, model: &Model, cfg: &InferConfig) -> Map<String, Val
     m.insert("input_len".into(), json!(cfg.input_len));
     m.insert("output_len".into(), json!(cfg.output_len));
     m.insert("chips".into(), json!(l.chips()));
-    match xpuscope_core::perf::infer(chip, model, cfg, &Efficiency::default()) {
+    match xpuscope_perf::infer(chip, model, cfg, &Efficiency::default()) {
         Ok(r) => {
             if cfg.batch == Batch::Max {
                 m.insert("batch".into(), json!(r.batch));
@@ -182,7 +182,7 @@ fn train_point(
     chips: u32,
     seq: u64,
     gb: u64,
-    p: xpuscope_core::Precision,
+    p: xpuscope_model::Precision,
 ) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("chip".into(), json!(chip.id));
@@ -362,7 +362,7 @@ fn cell(
             .get("memory_per_chip_bytes")
             .and_then(Value::as_f64)
             .map_or_else(String::new, |b| {
-                format!(": needs {} per chip", crate::table::bytes(b))
+                format!(": needs {} per chip", xpuscope_report::table::bytes(b))
             });
         return Cell {
             value: None,
@@ -560,9 +560,9 @@ pub fn run(ctx: &Ctx, a: &SweepArgs) -> Result<String> {
         }
         SweepKind::Train => {
             let p = match a.precision {
-                TrainPrecisionArg::Bf16 => xpuscope_core::Precision::Bf16,
-                TrainPrecisionArg::Fp16 => xpuscope_core::Precision::Fp16,
-                TrainPrecisionArg::Fp8 => xpuscope_core::Precision::Fp8,
+                TrainPrecisionArg::Bf16 => xpuscope_model::Precision::Bf16,
+                TrainPrecisionArg::Fp16 => xpuscope_model::Precision::Fp16,
+                TrainPrecisionArg::Fp8 => xpuscope_model::Precision::Fp8,
             };
             let mut points = Vec::new();
             for chip in &chips {

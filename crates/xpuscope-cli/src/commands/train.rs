@@ -7,15 +7,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
-use xpuscope_core::chip::{Chip, Precision};
-use xpuscope_core::cost::{run_cost, CostAssumptions};
-use xpuscope_core::perf::search::{self, Fixed, Space};
-use xpuscope_core::perf::train::{Recompute, TrainConfig, TrainResult, Trainer};
-use xpuscope_core::perf::{Efficiency, Layout};
+use xpuscope_analysis::cost::{run_cost, CostAssumptions};
+use xpuscope_model::chip::{Chip, Precision};
+use xpuscope_perf::search::{self, Fixed, Space};
+use xpuscope_perf::train::{Recompute, TrainConfig, TrainResult, Trainer};
+use xpuscope_perf::{Efficiency, Layout};
 
 use super::{cost, json, Ctx};
 use crate::cli::{Format, RecomputeArg, TrainArgs, TrainPrecisionArg};
-use crate::table::{bytes, duration, num, sig, Align, Table};
+use xpuscope_report::table::{bytes, duration, num, sig, Align, Table};
 
 fn precision(a: TrainPrecisionArg) -> Precision {
     match a {
@@ -152,7 +152,7 @@ fn budget(
             let c = run_cost(
                 &h,
                 r.config.chips,
-                xpuscope_core::units::Seconds::new(seconds),
+                xpuscope_model::units::Seconds::new(seconds),
             );
             (
                 json!(c.get()),

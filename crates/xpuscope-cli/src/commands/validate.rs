@@ -3,12 +3,12 @@
 
 use anyhow::{anyhow, Result};
 use serde_json::{json, Value};
-use xpuscope_core::calibration::{self, CaseKind, CaseResult};
-use xpuscope_core::perf::Efficiency;
+use xpuscope_analysis::calibration::{self, CaseKind, CaseResult};
+use xpuscope_perf::Efficiency;
 
 use super::{json, Ctx};
 use crate::cli::Format;
-use crate::table::{sig, Align, Table};
+use xpuscope_report::table::{sig, Align, Table};
 
 const KINDS: [CaseKind; 6] = [
     CaseKind::Inference,

@@ -1,0 +1,387 @@
+//! What a classification means for exporting the chip to China: whether a licence is needed and
+//! on what basis (a 3A090 rule or an is-informed letter), how applications are reviewed, and which
+//! licence exceptions may apply.
+//!
+//! Only China (with the destinations each rule groups with it) is modelled. End-use and end-user
+//! controls (the Entity List, 15 CFR 744.23), deemed exports and other countries' rules are not.
+
+use super::classify::{sentence, Bound, Check, Classification, Eccn, Missing, Quantity};
+use super::metrics::at_least;
+use super::rules::{Rule, RuleKind, Thresholds2023};
+use super::words::{gate, group, or_list};
+use xpuscope_model::chip::Chip;
+use xpuscope_model::units::BytesPerSecond;
+
+/// Whether exporting to China needs a licence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChinaLicence {
+    /// No 3A090 rule or letter modelled here requires one.
+    #[default]
+    NotRequired,
+    /// Required because the chip is in 3A090.
+    Required,
+    /// Required because an is-informed letter names the chip.
+    IsInformed,
+    /// Outside 3A090, but it matches the bandwidth yardstick of an is-informed letter.
+    PossiblyIsInformed,
+    /// Depends on data the catalogue lacks.
+    Undetermined,
+}
+
+impl ChinaLicence {
+    /// A stable key for programs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChinaLicence::NotRequired => "not-required",
+            ChinaLicence::Required => "required",
+            ChinaLicence::IsInformed => "required-is-informed",
+            ChinaLicence::PossiblyIsInformed => "possibly-required-is-informed",
+            ChinaLicence::Undetermined => "undetermined",
+        }
+    }
+
+    /// Words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChinaLicence::NotRequired => "not required",
+            ChinaLicence::Required => "required",
+            ChinaLicence::IsInformed => "required (is-informed letter)",
+            ChinaLicence::PossiblyIsInformed => "possibly required (is-informed letter)",
+            ChinaLicence::Undetermined => "depends on missing data",
+        }
+    }
+}
+
+/// How licence applications for China are treated, where a source says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    /// Reviewed case by case (Jan 2026 policy).
+    CaseByCase,
+    /// Presumption of denial (above the Jan 2026 case-by-case limits).
+    PresumptionOfDenial,
+    /// The US has said licences will be granted (Jul 2025).
+    LicencesAssured,
+    /// Licences are being issued (Aug 2025).
+    LicencesIssued,
+}
+
+impl Review {
+    /// A stable key for programs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Review::CaseByCase => "case-by-case",
+            Review::PresumptionOfDenial => "presumption-of-denial",
+            Review::LicencesAssured => "licences-assured",
+            Review::LicencesIssued => "licences-issued",
+        }
+    }
+
+    /// Words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Review::CaseByCase => "case-by-case review",
+            Review::PresumptionOfDenial => "presumption of denial",
+            Review::LicencesAssured => "licences assured",
+            Review::LicencesIssued => "licences being issued",
+        }
+    }
+}
+
+/// A licence exception that may apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenceException {
+    /// Its EAR name ("NAC").
+    pub name: String,
+    /// Why it may apply, and its conditions.
+    pub reason: String,
+}
+
+/// The licence picture for China on the classification's date.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Licence {
+    /// Whether a licence is needed.
+    pub china: ChinaLicence,
+    /// How applications are reviewed, where a source says.
+    pub review: Option<Review>,
+    /// The id of the rule or letter that requires it.
+    pub basis: Option<String>,
+    /// Where the requirement applies, in words.
+    pub destinations: Option<String>,
+    /// One sentence for people.
+    pub summary: String,
+    /// Licence exceptions that may apply.
+    pub exceptions: Vec<LicenceException>,
+    /// Further context.
+    pub notes: Vec<String>,
+}
+
+/// Fills `c.licence` (and adds the letter's and the case-by-case policy's checks to `c.checks`).
+pub(crate) fn apply(c: &mut Classification, chip: &Chip, all_rules: &[Rule]) {
+    let possible = c.outcome.possible_eccns();
+    let all_in = possible.iter().all(Option::is_some);
+    let all_out = possible.iter().all(Option::is_none);
+    let named = |r: &Rule| {
+        r.kind
+            .named_chips()
+            .iter()
+            .any(|id| id.eq_ignore_ascii_case(&chip.id))
+    };
+    let find = |f: fn(&RuleKind) -> bool| c.in_force.iter().rev().find(|r| f(&r.kind)).cloned();
+    let letter = find(|k| matches!(k, RuleKind::IsInformed { .. }));
+    let assured = find(|k| matches!(k, RuleKind::LicencesAssured { .. })).filter(|r| named(r));
+    let issued = find(|k| matches!(k, RuleKind::LicencesIssued { .. })).filter(|r| named(r));
+    let case_by_case = find(|k| matches!(k, RuleKind::CaseByCase { .. }));
+    let mut l = Licence::default();
+
+    if all_in {
+        l.china = ChinaLicence::Required;
+        l.basis = Some(c.rule.id.clone());
+        l.destinations = Some(c.rule.destinations.clone());
+        if let Some(r) = &case_by_case {
+            l.review = case_by_case_review(c, r);
+        }
+        let review = match l.review {
+            Some(Review::CaseByCase) => format!(
+                ", and applications for China are reviewed case by case under the {}",
+                r_short(&case_by_case)
+            ),
+            Some(Review::PresumptionOfDenial) => format!(
+                ", and applications for China face a presumption of denial: it is above the limits of the {}",
+                r_short(&case_by_case)
+            ),
+            _ => String::new(),
+        };
+        l.summary = format!(
+            "Under the {}, a licence is needed to export it to {}{review}.",
+            c.rule.cited(),
+            c.rule.destinations
+        );
+    } else if let Some(r) = letter.as_ref().filter(|r| named(r)) {
+        l.china = ChinaLicence::IsInformed;
+        l.basis = Some(r.id.clone());
+        l.destinations = Some(r.destinations.clone());
+        l.review = if issued.is_some() {
+            Some(Review::LicencesIssued)
+        } else if assured.is_some() {
+            Some(Review::LicencesAssured)
+        } else {
+            None
+        };
+        c.reasons.push(format!(
+            "The {} ({}) names this chip: a licence is needed for {} whatever its thresholds.",
+            r.short, r.effective, r.destinations
+        ));
+        let state = match (&issued, &assured) {
+            (Some(i), _) => {
+                let share = match i.kind {
+                    RuleKind::LicencesIssued {
+                        revenue_share: Some(s), ..
+                    } => format!(", reportedly on condition that {}% of China revenue goes to the US government", group(s * 100.0, 0)),
+                    _ => String::new(),
+                };
+                format!(
+                    "; licences have been issued since about {}{share}",
+                    i.effective
+                )
+            }
+            (None, Some(a)) => format!(
+                "; since {} the US has said licences will be granted, but none is issued yet",
+                a.effective
+            ),
+            (None, None) => "; shipments stopped".into(),
+        };
+        l.summary = format!(
+            "A licence is needed to export it to {} because the {} names it, not because of the 3A090 thresholds{state}.",
+            r.destinations, r.short
+        );
+        if !all_out {
+            l.notes
+                .push("If it is in 3A090, the rules require a licence as well.".into());
+        }
+    } else if all_out {
+        l.china = ChinaLicence::NotRequired;
+        l.summary = "No licence is needed to export it to China under the 3A090 rules and letters modelled here.".into();
+        if let Some(r) = &letter {
+            if let Some(what) = yardstick(c, r) {
+                l.china = ChinaLicence::PossiblyIsInformed;
+                l.basis = Some(r.id.clone());
+                l.destinations = Some(r.destinations.clone());
+                l.summary = format!(
+                    "No rule requires a licence, but the {} also covers \"any other circuits achieving the H20's memory bandwidth, interconnect bandwidth, or combination thereof\": with {what} it may be caught, although no letter names it; only BIS can say.",
+                    r.short
+                );
+            }
+        }
+    } else {
+        l.china = ChinaLicence::Undetermined;
+        l.summary = "It depends on the missing data: a licence is needed for China if the chip is in 3A090.".into();
+        if let Some(r) = &letter {
+            if let Some(what) = yardstick(c, r) {
+                l.notes.push(format!(
+                    "Even outside 3A090, with {what} it may be caught by the {}, which covers circuits achieving the H20's bandwidths.",
+                    r.short
+                ));
+            }
+        }
+    }
+
+    if let RuleKind::Eccn2023(t) = &c.rule.kind {
+        nac(c, t, &mut l);
+    }
+    if let Some(d) = c
+        .in_force
+        .iter()
+        .find(|r| matches!(r.kind, RuleKind::Diffusion))
+    {
+        if possible.contains(&Some(Eccn::A)) {
+            let compliance = d
+                .compliance
+                .map_or(String::new(), |x| format!(", with compliance due {x}"));
+            let fate = all_rules
+                .iter()
+                .find(|r| matches!(r.kind, RuleKind::DiffusionRescission))
+                .map_or(String::new(), |r| {
+                    format!(
+                        " It was rescinded on {}, before compliance was due.",
+                        r.effective
+                    )
+                });
+            l.notes.push(format!(
+                "Under the {} a licence would also be needed for 3A090.a chips to every country except 18 allies{compliance}.{fate}",
+                d.cited()
+            ));
+        }
+    }
+    l.notes.push(
+        "End-use and end-user controls (the Entity List, 15 CFR 744.23) and other destinations' rules are not modelled."
+            .into(),
+    );
+    c.licence = l;
+}
+
+fn r_short(r: &Option<Rule>) -> String {
+    r.as_ref().map_or(String::new(), Rule::cited)
+}
+
+/// The Jan 2026 policy: case by case below both limits, presumption of denial above either.
+fn case_by_case_review(c: &mut Classification, r: &Rule) -> Option<Review> {
+    let RuleKind::CaseByCase {
+        tpp_below,
+        dram_bandwidth_below,
+    } = r.kind
+    else {
+        return None;
+    };
+    let p = format!("the {}", r.short);
+    let checks = [
+        Check::new(
+            &p,
+            Quantity::Tpp,
+            Bound::Below,
+            tpp_below.get(),
+            Some(c.tpp.get()),
+        ),
+        Check::new(
+            &p,
+            Quantity::MemoryBandwidth,
+            Bound::Below,
+            dram_bandwidth_below.gbs(),
+            c.memory_bandwidth.map(BytesPerSecond::gbs),
+        ),
+    ];
+    c.reasons.push(sentence(&p, &checks));
+    let review = if checks.iter().any(|x| x.met() == Some(false)) {
+        Some(Review::PresumptionOfDenial)
+    } else if checks.iter().all(|x| x.met() == Some(true)) {
+        Some(Review::CaseByCase)
+    } else {
+        c.caveats.push(format!(
+            "{} is unknown (catalogue field `{}`): applications are reviewed case by case if it is under {} GB/s, otherwise under a presumption of denial.",
+            capitalised(Missing::MemoryBandwidth.describe()),
+            Missing::MemoryBandwidth.field(),
+            gate(dram_bandwidth_below.gbs())
+        ));
+        None
+    };
+    c.checks.extend(checks);
+    review
+}
+
+fn capitalised(s: &str) -> String {
+    let mut ch = s.chars();
+    ch.next().map_or(String::new(), |f| {
+        f.to_uppercase().collect::<String>() + ch.as_str()
+    })
+}
+
+/// The letter's bandwidth yardstick: adds its checks and says which the chip reaches, if any.
+fn yardstick(c: &mut Classification, r: &Rule) -> Option<String> {
+    let RuleKind::IsInformed {
+        memory_bandwidth,
+        interconnect,
+        ..
+    } = r.kind
+    else {
+        return None;
+    };
+    let p = format!("the {}", r.short);
+    let checks = [
+        Check::new(
+            &p,
+            Quantity::MemoryBandwidth,
+            Bound::AtLeast,
+            memory_bandwidth.gbs(),
+            c.memory_bandwidth.map(BytesPerSecond::gbs),
+        ),
+        Check::new(
+            &p,
+            Quantity::Interconnect,
+            Bound::AtLeast,
+            interconnect.gbs(),
+            c.transfer_rate.map(BytesPerSecond::gbs),
+        ),
+    ];
+    let reached: Vec<String> = checks
+        .iter()
+        .filter(|x| x.met() == Some(true))
+        .map(|x| {
+            format!(
+                "{} of {} GB/s",
+                x.quantity.label(),
+                group(x.value.unwrap_or(0.0), 0)
+            )
+        })
+        .collect();
+    let phrases: Vec<String> = checks.iter().map(|x| x.phrase(false)).collect();
+    c.reasons.push(format!(
+        "Against the H20 yardstick of the {}: {}.",
+        r.short,
+        phrases.join("; ")
+    ));
+    c.checks.extend(checks);
+    (!reached.is_empty()).then(|| or_list(&reached))
+}
+
+/// License Exception NAC (15 CFR 740.8) as the 2023 rule's 3A090 entry states it.
+fn nac(c: &Classification, t: &Thresholds2023, l: &mut Licence) {
+    let notify = "it needs notification to BIS before export, and BIS may still require a licence";
+    let tpp = c.tpp.get();
+    match (c.eccn(), c.datacenter) {
+        (Some(Eccn::A), Some(false)) if at_least(tpp, t.nac_a_tpp.get()) => l.exceptions.push(LicenceException {
+            name: "NAC".into(),
+            reason: format!(
+                "NAC may apply to 3A090.a parts not designed or marketed for datacenters with TPP {} or more; {notify}.",
+                gate(t.nac_a_tpp.get())
+            ),
+        }),
+        (Some(Eccn::A), None) if at_least(tpp, t.nac_a_tpp.get()) => l.exceptions.push(LicenceException {
+            name: "NAC".into(),
+            reason: format!("NAC may apply if the part is not designed or marketed for datacenters (not recorded); {notify}."),
+        }),
+        (Some(Eccn::B), Some(true)) => l.exceptions.push(LicenceException {
+            name: "NAC".into(),
+            reason: format!("NAC may apply to 3A090.b parts designed or marketed for datacenters; {notify}."),
+        }),
+        _ => {}
+    }
+}

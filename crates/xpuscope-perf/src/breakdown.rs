@@ -1,0 +1,306 @@
+//! Where a pass's time goes: cost accumulated by operator class, and what bounds each.
+//!
+//! A [`Breakdown`] is a fixed-size array indexed by [`OpClass`]; recording a kernel or a transfer
+//! adds to it without allocating, which keeps the cost model's inner loop free of the heap. It
+//! knows nothing of models or layouts: `ops` decides what to record.
+
+use crate::ops::Costs;
+use xpuscope_model::units::{Bytes, Flops, FlopsPerSecond, Seconds};
+
+/// Classes of operators, for the breakdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpClass {
+    /// Token embedding lookup.
+    Embedding,
+    /// Layer norms and element-wise work (activation functions).
+    Norm,
+    /// Q/K/V projections (MLA: the down and up projections).
+    QkvProj,
+    /// The attention kernel (scores and values; the KV cache read in decode).
+    Attention,
+    /// Attention output projection.
+    OutProj,
+    /// Dense MLP, and shared experts of MoE layers.
+    Mlp,
+    /// MoE router.
+    Router,
+    /// Routed experts.
+    Experts,
+    /// LM head (logits).
+    LmHead,
+    /// Tensor-parallel all-reduce.
+    TpComm,
+    /// Expert-parallel all-to-all (dispatch and combine).
+    EpComm,
+    /// Pipeline point-to-point transfers.
+    PpComm,
+    /// Data-parallel gradient synchronisation (training).
+    DpComm,
+    /// Context-parallel KV exchange (training).
+    CpComm,
+}
+
+/// Number of operator classes.
+pub const N_CLASSES: usize = 14;
+
+impl OpClass {
+    /// Every class, in breakdown order.
+    pub const ALL: [OpClass; N_CLASSES] = [
+        OpClass::Embedding,
+        OpClass::Norm,
+        OpClass::QkvProj,
+        OpClass::Attention,
+        OpClass::OutProj,
+        OpClass::Mlp,
+        OpClass::Router,
+        OpClass::Experts,
+        OpClass::LmHead,
+        OpClass::TpComm,
+        OpClass::EpComm,
+        OpClass::PpComm,
+        OpClass::DpComm,
+        OpClass::CpComm,
+    ];
+
+    /// Name in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpClass::Embedding => "embedding",
+            OpClass::Norm => "norm/elementwise",
+            OpClass::QkvProj => "qkv projection",
+            OpClass::Attention => "attention",
+            OpClass::OutProj => "output projection",
+            OpClass::Mlp => "mlp",
+            OpClass::Router => "router",
+            OpClass::Experts => "experts",
+            OpClass::LmHead => "lm head",
+            OpClass::TpComm => "tp all-reduce",
+            OpClass::EpComm => "ep all-to-all",
+            OpClass::PpComm => "pp send/recv",
+            OpClass::DpComm => "dp gradient sync",
+            OpClass::CpComm => "cp kv exchange",
+        }
+    }
+
+    /// Whether the class is communication.
+    pub fn is_comm(self) -> bool {
+        matches!(
+            self,
+            OpClass::TpComm | OpClass::EpComm | OpClass::PpComm | OpClass::DpComm | OpClass::CpComm
+        )
+    }
+}
+
+/// What limits an operator's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// Arithmetic.
+    Compute,
+    /// Memory bandwidth.
+    Memory,
+    /// Chip-to-chip transfer.
+    Communication,
+    /// Fixed per-kernel time.
+    Overhead,
+}
+
+impl Bound {
+    /// Name in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bound::Compute => "compute",
+            Bound::Memory => "memory",
+            Bound::Communication => "communication",
+            Bound::Overhead => "overhead",
+        }
+    }
+}
+
+/// Accumulated cost of one operator class.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClassCost {
+    /// Wall time.
+    pub time: Seconds,
+    /// Arithmetic done.
+    pub flops: Flops,
+    /// Bytes moved to or from memory (or over links, for communication).
+    pub bytes: Bytes,
+    /// Time spent in kernels whose roofline is compute.
+    pub compute_time: Seconds,
+    /// Time spent in kernels whose roofline is memory.
+    pub memory_time: Seconds,
+    /// Time in communication.
+    pub comm_time: Seconds,
+    /// Fixed per-kernel and per-collective time.
+    pub overhead_time: Seconds,
+}
+
+impl ClassCost {
+    /// What bounds this class most of the time.
+    pub fn bound(&self) -> Bound {
+        let parts = [
+            (self.compute_time, Bound::Compute),
+            (self.memory_time, Bound::Memory),
+            (self.comm_time, Bound::Communication),
+            (self.overhead_time, Bound::Overhead),
+        ];
+        parts
+            .into_iter()
+            .fold((Seconds::new(-1.0), Bound::Overhead), |best, p| {
+                if p.0 > best.0 {
+                    p
+                } else {
+                    best
+                }
+            })
+            .1
+    }
+
+    fn scaled(&self, k: f64) -> ClassCost {
+        ClassCost {
+            time: self.time * k,
+            flops: self.flops * k,
+            bytes: self.bytes * k,
+            compute_time: self.compute_time * k,
+            memory_time: self.memory_time * k,
+            comm_time: self.comm_time * k,
+            overhead_time: self.overhead_time * k,
+        }
+    }
+
+    fn add(&mut self, o: &ClassCost) {
+        self.time += o.time;
+        self.flops += o.flops;
+        self.bytes += o.bytes;
+        self.compute_time += o.compute_time;
+        self.memory_time += o.memory_time;
+        self.comm_time += o.comm_time;
+        self.overhead_time += o.overhead_time;
+    }
+}
+
+/// Cost of a pass by operator class.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Breakdown {
+    /// Indexed by `OpClass as usize`.
+    pub classes: [ClassCost; N_CLASSES],
+}
+
+impl Breakdown {
+    /// Total wall time (operators run one after another).
+    pub fn total(&self) -> Seconds {
+        self.classes.iter().map(|c| c.time).sum()
+    }
+
+    /// Total FLOPs.
+    pub fn flops(&self) -> Flops {
+        self.classes.iter().map(|c| c.flops).sum()
+    }
+
+    /// Total bytes moved to and from memory (communication excluded).
+    pub fn memory_bytes(&self) -> Bytes {
+        OpClass::ALL
+            .iter()
+            .filter(|c| !c.is_comm())
+            .map(|&c| self.classes[c as usize].bytes)
+            .sum()
+    }
+
+    /// Time in communication classes.
+    pub fn comm_time(&self) -> Seconds {
+        OpClass::ALL
+            .iter()
+            .filter(|c| c.is_comm())
+            .map(|&c| self.classes[c as usize].time)
+            .sum()
+    }
+
+    /// One class.
+    pub fn class(&self, c: OpClass) -> &ClassCost {
+        &self.classes[c as usize]
+    }
+
+    /// Adds every class of `other`, scaled by `k`.
+    pub fn add_scaled(&mut self, other: &Breakdown, k: f64) {
+        for (a, b) in self.classes.iter_mut().zip(other.classes.iter()) {
+            a.add(&b.scaled(k));
+        }
+    }
+
+    /// This breakdown scaled by `k`.
+    pub fn scaled(&self, k: f64) -> Breakdown {
+        let mut b = Breakdown::default();
+        b.add_scaled(self, k);
+        b
+    }
+
+    /// What bounds the pass as a whole: the bound holding the most time.
+    pub fn bound(&self) -> Bound {
+        let mut t = [Seconds::ZERO; 4];
+        for c in &self.classes {
+            t[0] += c.compute_time;
+            t[1] += c.memory_time;
+            t[2] += c.comm_time;
+            t[3] += c.overhead_time;
+        }
+        let bounds = [
+            Bound::Compute,
+            Bound::Memory,
+            Bound::Communication,
+            Bound::Overhead,
+        ];
+        let mut best = 0;
+        for i in 1..4 {
+            if t[i] > t[best] {
+                best = i;
+            }
+        }
+        bounds[best]
+    }
+
+    /// Records a kernel run `times` times.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn kernel(
+        &mut self,
+        class: OpClass,
+        flops: f64,
+        bytes: f64,
+        rate: FlopsPerSecond,
+        c: &Costs,
+        kernels: f64,
+        times: f64,
+    ) {
+        let compute = flops / rate.get().max(1.0);
+        let memory = bytes / c.bandwidth;
+        let overhead = kernels * c.overhead;
+        let e = &mut self.classes[class as usize];
+        let roof = compute.max(memory) * times;
+        e.time += Seconds::new(roof + overhead * times);
+        e.flops += Flops::new(flops * times);
+        e.bytes += Bytes::new(bytes * times);
+        if compute >= memory {
+            e.compute_time += Seconds::new(roof);
+        } else {
+            e.memory_time += Seconds::new(roof);
+        }
+        e.overhead_time += Seconds::new(overhead * times);
+    }
+
+    /// Records a transfer: `latency + bytes / bandwidth`, run `times` times.
+    #[inline]
+    pub(crate) fn transfer(
+        &mut self,
+        class: OpClass,
+        bytes: f64,
+        time: f64,
+        latency: f64,
+        times: f64,
+    ) {
+        let e = &mut self.classes[class as usize];
+        e.time += Seconds::new((time + latency) * times);
+        e.bytes += Bytes::new(bytes * times);
+        e.comm_time += Seconds::new(time * times);
+        e.overhead_time += Seconds::new(latency * times);
+    }
+}

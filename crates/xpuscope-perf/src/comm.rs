@@ -1,0 +1,106 @@
+//! Collective communication: the all-reduce and all-to-all formulas every model uses.
+//!
+//! A ring all-reduce of `S` bytes over `n` chips puts `2 (n - 1) / n x S` on each chip's link; a
+//! switch that reduces in the network (NVLink SHARP) lets each chip send `S` once and receive the
+//! sum once. NCCL picks whichever is faster, and so does this. Inside the scale-up domain the link
+//! is the fabric; a group that spans domains runs at the network's bandwidth and latency.
+
+use crate::efficiency::Efficiency;
+use crate::hardware::Hardware;
+use xpuscope_model::units::Seconds;
+
+/// Which algorithms an all-reduce may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// Whatever is fastest on this hardware.
+    Best,
+    /// A ring only (what `NCCL_ALGO=Ring` measures).
+    Ring,
+}
+
+/// Time of an all-reduce of `bytes` over `n` chips spanning `span` chips of the machine, with
+/// `latency` for a group inside one domain.
+pub fn all_reduce(
+    hw: &Hardware,
+    eff: &Efficiency,
+    n: u32,
+    span: u32,
+    bytes: f64,
+    latency: Seconds,
+    algorithm: Algorithm,
+) -> Seconds {
+    if n <= 1 {
+        return Seconds::ZERO;
+    }
+    let nf = f64::from(n);
+    let inside = span <= hw.domain;
+    let bw = hw.link_for(span).get();
+    let lat = if inside { latency } else { eff.network_latency };
+    let ring = Seconds::new(bytes * 2.0 * (nf - 1.0) / nf / (bw * eff.collective));
+    let time = if inside && hw.in_network_reduction && algorithm == Algorithm::Best {
+        ring.min(Seconds::new(bytes / (bw * eff.in_network_allreduce)))
+    } else {
+        ring
+    };
+    time + lat
+}
+
+/// One MoE dispatch or combine, as seen by one chip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exchange {
+    /// Expert-parallel ranks.
+    pub ep: u32,
+    /// Chips the ranks span (ep x expert TP): beyond the domain the network carries it.
+    pub span: u32,
+    /// Tokens this chip sends.
+    pub tokens: f64,
+    /// Bytes of one token vector.
+    pub token_bytes: f64,
+    /// Experts per token.
+    pub k: f64,
+    /// Group-limited routing: the most nodes one token may reach.
+    pub topk_groups: Option<u32>,
+}
+
+/// The time of one exchange and the bytes one chip sends.
+///
+/// A token goes once to each distinct destination (DeepEP deduplicates per rank, and across nodes
+/// per node, forwarding inside the node over the fabric); group-limited routing caps the nodes a
+/// token reaches at `topk_groups`.
+pub fn all_to_all(hw: &Hardware, eff: &Efficiency, x: &Exchange) -> (Seconds, f64) {
+    let Exchange {
+        ep,
+        span,
+        tokens,
+        token_bytes,
+        k,
+        topk_groups,
+    } = *x;
+    if ep <= 1 {
+        return (Seconds::ZERO, 0.0);
+    }
+    let epf = f64::from(ep);
+    let (dests, bw, lat) = if span <= hw.domain {
+        let d = epf * (1.0 - (1.0 - 1.0 / epf).powf(k)) * (epf - 1.0) / epf;
+        (d, hw.link.get(), eff.all_to_all_latency)
+    } else {
+        let nodes = (f64::from(span) / f64::from(hw.domain)).max(1.0);
+        let mut d = nodes * (1.0 - (1.0 - 1.0 / nodes).powf(k));
+        if let Some(g) = topk_groups {
+            d = d.min(f64::from(g));
+        }
+        (
+            d * (nodes - 1.0) / nodes,
+            hw.network.min(hw.link).get(),
+            eff.network_latency,
+        )
+    };
+    let bytes = tokens * dests * token_bytes;
+    (Seconds::new(bytes / (bw * eff.collective)) + lat, bytes)
+}
+
+/// Bytes each chip puts on its link for that all-reduce (for breakdowns).
+pub fn all_reduce_wire_bytes(n: u32, bytes: f64) -> f64 {
+    let nf = f64::from(n);
+    bytes * 2.0 * (nf - 1.0) / nf
+}

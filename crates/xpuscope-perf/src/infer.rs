@@ -1,0 +1,445 @@
+//! Inference: time to first token, time per output token, throughput and memory for a static batch.
+//!
+//! Semantics (PRODUCT.md, `infer`): all sequences start together; TTFT is the prefill of
+//! `batch x input_len` tokens; TPOT is the mean decode step as the context grows from `input_len`
+//! to `input_len + output_len`; `e2e = TTFT + (output_len - 1) x TPOT`; throughput is
+//! `batch x output_len / e2e`. The batch is split evenly over data-parallel replicas; pipeline
+//! stages run one after another for a single static batch.
+
+use crate::breakdown::Breakdown;
+use crate::efficiency::Efficiency;
+use crate::engine::Engine;
+use crate::hardware::Hardware;
+use crate::layout::Layout;
+use crate::ops::{Costs, Shape, Sharded};
+use crate::precision::{ComputePlan, Precisions};
+use crate::{check_layout, PerfError};
+use xpuscope_model::chip::Chip;
+use xpuscope_model::model::Model;
+use xpuscope_model::units::{Bytes, Seconds};
+
+/// How many sequences run together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batch {
+    /// Exactly this many.
+    Fixed(u64),
+    /// The largest that fits, capped by `max_batch`.
+    Max,
+}
+
+/// Everything an inference evaluation needs besides the chip and the model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InferConfig {
+    /// Parallel layout (`cp` must be 1).
+    pub layout: Layout,
+    /// Storage precisions.
+    pub precisions: Precisions,
+    /// Prompt tokens per sequence.
+    pub input_len: u64,
+    /// Generated tokens per sequence.
+    pub output_len: u64,
+    /// Concurrent sequences across the deployment.
+    pub batch: Batch,
+    /// Cap for `Batch::Max` (default 2048).
+    pub max_batch: u64,
+    /// Fraction of memory capacity usable for weights, KV cache and activations (default 0.9).
+    pub usable_fraction: f64,
+    /// Serving-engine behaviour.
+    pub engine: Engine,
+}
+
+impl InferConfig {
+    /// One chip, BF16, batch 1.
+    pub fn new(input_len: u64, output_len: u64) -> InferConfig {
+        InferConfig {
+            layout: Layout::SINGLE,
+            precisions: Precisions::BF16,
+            input_len,
+            output_len,
+            batch: Batch::Fixed(1),
+            max_batch: 2048,
+            usable_fraction: 0.9,
+            engine: Engine::Modern,
+        }
+    }
+}
+
+/// Memory on the fullest chip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemoryUse {
+    /// Weights after sharding.
+    pub weights: Bytes,
+    /// KV cache of this chip's sequences at full context.
+    pub kv_cache: Bytes,
+    /// Activation workspace of the largest prefill chunk.
+    pub activations: Bytes,
+    /// Usable capacity (capacity x usable fraction).
+    pub usable: Bytes,
+    /// Physical capacity.
+    pub capacity: Bytes,
+}
+
+impl MemoryUse {
+    /// Everything the chip must hold.
+    pub fn total(&self) -> Bytes {
+        self.weights + self.kv_cache + self.activations
+    }
+
+    /// Whether it fits in the usable capacity.
+    pub fn fits(&self) -> bool {
+        self.total() <= self.usable
+    }
+}
+
+/// The answer for one configuration.
+#[derive(Debug, Clone)]
+pub struct InferResult {
+    /// Chips in the deployment.
+    pub chips: u32,
+    /// Concurrent sequences.
+    pub batch: u64,
+    /// Time to first token (the batch's prefill).
+    pub ttft: Seconds,
+    /// Mean time per output token (one decode step of the whole batch).
+    pub tpot: Seconds,
+    /// End-to-end time of the batch.
+    pub e2e: Seconds,
+    /// Output tokens per second of the whole deployment.
+    pub output_tokens_per_s: f64,
+    /// Memory on the fullest chip.
+    pub memory: MemoryUse,
+    /// Whether it fits.
+    pub fits: bool,
+    /// The prefill pass, by operator class.
+    pub prefill: Breakdown,
+    /// The mean decode step, by operator class.
+    pub decode: Breakdown,
+    /// How the work runs (compute precision, fallbacks).
+    pub plan: ComputePlan,
+    /// Largest batch that fits (for context, when the asked batch does not).
+    pub max_fitting_batch: u64,
+    /// Remarks for the reader: fallbacks, caps, uncalibrated parts.
+    pub notes: Vec<String>,
+}
+
+/// Tokens prefilled at once: engines chunk long prefills to bound activation memory. An estimate of
+/// a typical engine setting (not read from a source); it only sizes the activation workspace.
+const PREFILL_CHUNK_TOKENS: f64 = 8192.0;
+
+/// A prepared evaluator for one chip, model and layout: everything that does not depend on batch
+/// or lengths is resolved once, so evaluating many batches costs microseconds each.
+pub struct Evaluator<'a> {
+    hw: Hardware,
+    plan: ComputePlan,
+    costs: Costs,
+    sharded: Sharded<'a>,
+    cfg: InferConfig,
+}
+
+impl<'a> Evaluator<'a> {
+    /// Checks the layout against the model and resolves the chip.
+    pub fn new(
+        chip: &Chip,
+        model: &'a Model,
+        cfg: &InferConfig,
+        eff: &Efficiency,
+    ) -> Result<Evaluator<'a>, PerfError> {
+        cfg.precisions.validate()?;
+        if cfg.layout.cp != 1 {
+            return Err(PerfError::Layout(
+                "context parallelism (`cp`) applies to training only".into(),
+            ));
+        }
+        if cfg.input_len == 0 || cfg.output_len == 0 {
+            return Err(PerfError::Layout(
+                "input and output lengths must be at least 1".into(),
+            ));
+        }
+        if cfg
+            .input_len
+            .checked_add(cfg.output_len)
+            .is_none_or(|t| t > 1 << 40)
+        {
+            return Err(PerfError::Layout(format!(
+                "{} input + {} output tokens is not a length any model runs",
+                cfg.input_len, cfg.output_len
+            )));
+        }
+        check_layout(model, &cfg.layout)?;
+        let hw = Hardware::from_chip(chip, eff)?;
+        if cfg.layout.tp > 1 || cfg.layout.pp > 1 || cfg.layout.needs_all_to_all() {
+            hw.require_link()?;
+        }
+        let plan = ComputePlan::new(&hw, cfg.precisions, eff);
+        let costs = Costs::new(&hw, &plan, eff, cfg.engine);
+        Ok(Evaluator {
+            hw,
+            plan,
+            costs,
+            sharded: Sharded::new(model, cfg.layout),
+            cfg: *cfg,
+        })
+    }
+
+    fn seqs_per_replica(&self, batch: u64) -> f64 {
+        (batch as f64 / f64::from(self.cfg.layout.dp)).ceil()
+    }
+
+    /// Memory on the fullest chip for `batch` sequences.
+    pub fn memory(&self, batch: u64) -> MemoryUse {
+        self.memory_with(&self.sharded, batch)
+    }
+
+    /// Memory on the fullest chip with the model split as `s` (the configured split, or another
+    /// tensor-parallel degree when looking for one that fits).
+    fn memory_with(&self, s: &Sharded, batch: u64) -> MemoryUse {
+        let m = s.model;
+        let l = s.layout;
+        let pp = f64::from(l.pp);
+        let wb = self.plan.weight_bytes;
+        let layers = f64::from(m.layers);
+        let moe = f64::from(m.moe_layers());
+        let per_stage = (layers / pp).ceil() / layers;
+        let mut elems =
+            layers * s.attention_weights() + (layers - moe) * s.mlp_weights(m.ffn as f64);
+        if let Some(e) = m.moe {
+            let router = m.hidden as f64 * f64::from(e.experts);
+            elems += moe * (s.expert_weights() + s.shared_expert_weights() + router);
+        }
+        let weights = elems * per_stage * wb + s.embedding_weights() * 2.0;
+
+        let ctx = (self.cfg.input_len + self.cfg.output_len) as f64;
+        let window = m.sliding_window.map_or(ctx, |w| (w.window as f64).min(ctx));
+        let windowed = f64::from(m.windowed_layers());
+        let token_layers = (layers - windowed) * ctx + windowed * window;
+        let kv_per_seq =
+            token_layers * per_stage * s.kv_elements_per_token_layer() * self.plan.kv_bytes;
+        let seqs = (batch as f64 / f64::from(l.dp)).ceil();
+
+        let chunk = (seqs * self.cfg.input_len as f64).min(PREFILL_CHUNK_TOKENS);
+        let tp = f64::from(l.tp);
+        let inner = (m.mlp_matrices() - 1.0) * m.ffn as f64 / tp;
+        // Q plus K and V per token: expanded per head for MLA's prefill (nope + rope keys, v values).
+        let kv_width = match m.mla {
+            Some(mla) => m.heads * (mla.qk_nope_head_dim + mla.qk_rope_head_dim + mla.v_head_dim),
+            None => 2 * m.kv_heads * m.head_dim,
+        };
+        let qkv = (m.q_width() + kv_width) as f64 / tp;
+        let experts = m.moe.map_or(0.0, |e| {
+            f64::from(e.experts_per_token) * 2.0 * e.expert_ffn as f64 / f64::from(l.expert_tp())
+        });
+        let act_elems = chunk * (4.0 * m.hidden as f64 + 2.0 * inner.max(qkv).max(experts));
+        let logits = seqs.min(chunk) * m.vocab as f64 / tp * 4.0;
+        let activations = act_elems * 2.0 + logits;
+
+        let capacity = self.hw.capacity;
+        MemoryUse {
+            weights: Bytes::new(weights),
+            kv_cache: Bytes::new(kv_per_seq * seqs),
+            activations: Bytes::new(activations),
+            usable: capacity * self.cfg.usable_fraction,
+            capacity,
+        }
+    }
+
+    /// The largest batch (a multiple of the DP degree, at most `max_batch`) that fits; 0 if none.
+    pub fn max_batch(&self) -> u64 {
+        let dp = u64::from(self.cfg.layout.dp);
+        let cap = (self.cfg.max_batch / dp).max(1);
+        if !self.memory(dp).fits() {
+            return 0;
+        }
+        // Memory grows with the batch, so bisect on sequences per replica.
+        let (mut lo, mut hi) = (1u64, cap);
+        if self.memory(hi * dp).fits() {
+            return hi * dp;
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.memory(mid * dp).fits() {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo * dp
+    }
+
+    /// Prefill of the whole batch: the first token's latency.
+    pub fn prefill(&self, batch: u64) -> Breakdown {
+        let shape = Shape {
+            seqs: self.seqs_per_replica(batch),
+            queries: self.cfg.input_len as f64,
+            context: self.cfg.input_len as f64,
+            causal: true,
+            logits_per_seq: 1.0,
+            cp: 1.0,
+        };
+        self.sharded.forward(&self.hw, &self.costs, &shape)
+    }
+
+    /// One decode step with every sequence at `context` tokens.
+    pub fn decode_step(&self, batch: u64, context: f64) -> Breakdown {
+        let shape = Shape {
+            seqs: self.seqs_per_replica(batch),
+            queries: 1.0,
+            context,
+            causal: false,
+            logits_per_seq: 1.0,
+            cp: 1.0,
+        };
+        self.sharded.forward(&self.hw, &self.costs, &shape)
+    }
+
+    /// The mean decode step as the context grows from `input_len + 1` to `input_len + output_len`
+    /// (Simpson's rule over the step's cost, which is close to linear in the context).
+    pub fn decode_mean(&self, batch: u64) -> Breakdown {
+        let a = self.cfg.input_len as f64 + 1.0;
+        let z = (self.cfg.input_len + self.cfg.output_len) as f64;
+        if self.cfg.output_len <= 1 {
+            return self.decode_step(batch, a);
+        }
+        let mut mean = Breakdown::default();
+        mean.add_scaled(&self.decode_step(batch, a), 1.0 / 6.0);
+        mean.add_scaled(&self.decode_step(batch, (a + z) / 2.0), 4.0 / 6.0);
+        mean.add_scaled(&self.decode_step(batch, z), 1.0 / 6.0);
+        mean
+    }
+
+    /// Evaluates the configured batch.
+    pub fn run(&self) -> Result<InferResult, PerfError> {
+        let max_fit = self.max_batch();
+        let batch = match self.cfg.batch {
+            Batch::Fixed(b) => {
+                let dp = u64::from(self.cfg.layout.dp);
+                if b == 0 {
+                    return Err(PerfError::Layout("batch must be at least 1".into()));
+                }
+                if b % dp != 0 {
+                    return Err(PerfError::Layout(format!(
+                        "batch {b} does not split evenly over dp {dp}; use a multiple of {dp}"
+                    )));
+                }
+                b
+            }
+            Batch::Max => {
+                if max_fit == 0 {
+                    return Err(self.does_not_fit());
+                }
+                max_fit
+            }
+        };
+        if max_fit == 0 {
+            return Err(self.does_not_fit());
+        }
+        Ok(self.evaluate(batch, max_fit))
+    }
+
+    /// Evaluates one batch size without the fit checks (for sweeps and the batch search).
+    pub fn evaluate(&self, batch: u64, max_fit: u64) -> InferResult {
+        let prefill = self.prefill(batch);
+        let decode = self.decode_mean(batch);
+        let ttft = prefill.total();
+        let tpot = decode.total();
+        let e2e = ttft + tpot * (self.cfg.output_len.saturating_sub(1)) as f64;
+        let out_tokens = batch as f64 * self.cfg.output_len as f64;
+        let memory = self.memory(batch);
+        let mut notes = self.plan.notes.clone();
+        let m = self.sharded.model;
+        let total = self.cfg.input_len + self.cfg.output_len;
+        if total > m.max_context {
+            notes.push(format!(
+                "{total} tokens exceed the {}-token context `{}` was trained for; engines run it, quality is another matter",
+                m.max_context, m.id
+            ));
+        }
+        if let Some(n) = self.hw.network_note(self.cfg.layout.chips()) {
+            notes.push(n);
+        }
+        if self.cfg.layout.chips() > 1 {
+            notes.extend(self.hw.link_note());
+        }
+        if !memory.fits() {
+            notes.push(format!(
+                "batch {batch} needs {:.1} GiB per chip but {:.1} GiB is usable; the largest batch that fits is {max_fit}",
+                memory.total().gib(),
+                memory.usable.gib()
+            ));
+        }
+        if self.cfg.layout.tp > self.hw.domain {
+            notes.push(format!(
+                "tp {} spans beyond the {}-chip scale-up domain: its all-reduces cross the scale-out network",
+                self.cfg.layout.tp, self.hw.domain
+            ));
+        }
+        if !self.hw.fabric && self.cfg.layout.chips() > 1 {
+            notes.push(format!(
+                "`{}` has no chip-to-chip fabric: collectives run over PCIe at {:.0} GB/s per direction",
+                self.hw.id,
+                self.hw.link.gbs()
+            ));
+        }
+        InferResult {
+            chips: self.cfg.layout.chips(),
+            batch,
+            ttft,
+            tpot,
+            e2e,
+            output_tokens_per_s: out_tokens / e2e.get(),
+            fits: memory.fits(),
+            memory,
+            prefill,
+            decode,
+            plan: self.plan.clone(),
+            max_fitting_batch: max_fit,
+            notes,
+        }
+    }
+
+    /// The error for a model whose weights do not fit even one sequence, with the smallest TP
+    /// that would.
+    fn does_not_fit(&self) -> PerfError {
+        let m = self.sharded.model;
+        let mem = self.memory(u64::from(self.cfg.layout.dp));
+        let mut smallest = None;
+        for tp in [1u32, 2, 4, 8, 16, 32, 64, 128] {
+            if tp <= self.cfg.layout.tp || m.heads % u64::from(tp) != 0 {
+                continue;
+            }
+            let mut layout = self.cfg.layout;
+            layout.tp = tp;
+            if check_layout(m, &layout).is_err() {
+                continue;
+            }
+            if self
+                .memory_with(&Sharded::new(m, layout), u64::from(layout.dp))
+                .fits()
+            {
+                smallest = Some(tp);
+                break;
+            }
+        }
+        PerfError::DoesNotFit {
+            model: m.id.clone(),
+            chip: self.hw.id.clone(),
+            needed: mem.total(),
+            usable: mem.usable,
+            smallest_tp: smallest,
+        }
+    }
+
+    /// The resolved chip.
+    pub fn hardware(&self) -> &Hardware {
+        &self.hw
+    }
+}
+
+/// Evaluates one configuration: the entry point for a single `infer`.
+pub fn infer(
+    chip: &Chip,
+    model: &Model,
+    cfg: &InferConfig,
+    eff: &Efficiency,
+) -> Result<InferResult, PerfError> {
+    Evaluator::new(chip, model, cfg, eff)?.run()
+}
