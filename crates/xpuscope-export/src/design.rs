@@ -7,7 +7,8 @@
 //! module computes in closed form and names the gate that sets it. The tests check every ceiling
 //! against the classifier itself. It does not search over die areas or memory systems.
 
-use super::classify::{decide_2023, Eccn};
+use super::answer::Eccn;
+use super::classify::decide_2023;
 use super::metrics::{PerformanceDensity, Tpp};
 use super::rules::{Rule, RuleKind, RuleSet};
 use super::words::{gate, group};

@@ -14,9 +14,19 @@
 //! end-use and end-user controls (the Entity List, 15 CFR 744.23), destinations other than China in
 //! detail, 4A090 computers beyond naming the paragraph, or any rule after the last one in the file.
 //! It is informational and not legal advice; every front end must say so ([`DISCLAIMER`]).
+//!
+//! Codemap: `rules` reads the rule file into a [`RuleSet`]; `metrics` computes TPP and PD;
+//! `classify` (with one submodule per 3A090 rule vintage) decides the paragraph; `licence` reads
+//! the letters and licence policies; `explain` writes the sentences; `answer` holds the types a
+//! [`Classification`] is made of, which every other module reads and which read none of them.
+//! `timeline`, `whatif` and `design` are built on `classify`.
 
+#![warn(missing_docs)]
+
+mod answer;
 mod classify;
 mod design;
+mod explain;
 mod licence;
 mod metrics;
 mod rules;
@@ -27,12 +37,12 @@ mod words;
 #[cfg(test)]
 mod tests;
 
-pub use classify::{
-    classify, eccn_text, parse_date, transfer_rate, Bound, Check, Classification, Eccn, Missing,
-    Outcome, Possibility, Quantity,
+pub use answer::{
+    eccn_text, Bound, Check, ChinaLicence, Classification, Eccn, Licence, LicenceException,
+    Missing, Outcome, Possibility, Quantity, Review,
 };
+pub use classify::{classify, parse_date, transfer_rate};
 pub use design::{design, lands_in, Ceiling, Design, DesignSpec, DesignTarget};
-pub use licence::{ChinaLicence, Licence, LicenceException, Review};
 pub use metrics::{tpp, PerformanceDensity, Tpp, TppFigure};
 pub use rules::{Rule, RuleKind, RuleSet, Thresholds2022, Thresholds2023, BUILTIN_RULES};
 pub use timeline::{timeline, Timeline, TimelineRow};

@@ -1,119 +1,19 @@
 //! What a classification means for exporting the chip to China: whether a licence is needed and
-//! on what basis (a 3A090 rule or an is-informed letter), how applications are reviewed, and which
-//! licence exceptions may apply.
+//! on what basis (a 3A090 rule or an is-informed letter), how applications are reviewed, and the
+//! notes that go with it. The types it fills ([`Licence`] and its parts) live in `answer`; the
+//! 2023 rule's own licence exception, NAC, is read with that rule (`classify::eccn2023`).
 //!
 //! Only China (with the destinations each rule groups with it) is modelled. End-use and end-user
 //! controls (the Entity List, 15 CFR 744.23), deemed exports and other countries' rules are not.
 
-use super::classify::{sentence, Bound, Check, Classification, Eccn, Missing, Quantity};
-use super::metrics::at_least;
-use super::rules::{Rule, RuleKind, Thresholds2023};
+use super::answer::{
+    Bound, Check, ChinaLicence, Classification, Eccn, Licence, Missing, Quantity, Review,
+};
+use super::explain::{cap, sentence};
+use super::rules::{Rule, RuleKind};
 use super::words::{gate, group, or_list};
 use xpuscope_model::chip::Chip;
 use xpuscope_model::units::BytesPerSecond;
-
-/// Whether exporting to China needs a licence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ChinaLicence {
-    /// No 3A090 rule or letter modelled here requires one.
-    #[default]
-    NotRequired,
-    /// Required because the chip is in 3A090.
-    Required,
-    /// Required because an is-informed letter names the chip.
-    IsInformed,
-    /// Outside 3A090, but it matches the bandwidth yardstick of an is-informed letter.
-    PossiblyIsInformed,
-    /// Depends on data the catalogue lacks.
-    Undetermined,
-}
-
-impl ChinaLicence {
-    /// A stable key for programs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChinaLicence::NotRequired => "not-required",
-            ChinaLicence::Required => "required",
-            ChinaLicence::IsInformed => "required-is-informed",
-            ChinaLicence::PossiblyIsInformed => "possibly-required-is-informed",
-            ChinaLicence::Undetermined => "undetermined",
-        }
-    }
-
-    /// Words for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            ChinaLicence::NotRequired => "not required",
-            ChinaLicence::Required => "required",
-            ChinaLicence::IsInformed => "required (is-informed letter)",
-            ChinaLicence::PossiblyIsInformed => "possibly required (is-informed letter)",
-            ChinaLicence::Undetermined => "depends on missing data",
-        }
-    }
-}
-
-/// How licence applications for China are treated, where a source says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Review {
-    /// Reviewed case by case (Jan 2026 policy).
-    CaseByCase,
-    /// Presumption of denial (above the Jan 2026 case-by-case limits).
-    PresumptionOfDenial,
-    /// The US has said licences will be granted (Jul 2025).
-    LicencesAssured,
-    /// Licences are being issued (Aug 2025).
-    LicencesIssued,
-}
-
-impl Review {
-    /// A stable key for programs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Review::CaseByCase => "case-by-case",
-            Review::PresumptionOfDenial => "presumption-of-denial",
-            Review::LicencesAssured => "licences-assured",
-            Review::LicencesIssued => "licences-issued",
-        }
-    }
-
-    /// Words for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            Review::CaseByCase => "case-by-case review",
-            Review::PresumptionOfDenial => "presumption of denial",
-            Review::LicencesAssured => "licences assured",
-            Review::LicencesIssued => "licences being issued",
-        }
-    }
-}
-
-/// A licence exception that may apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LicenceException {
-    /// Its EAR name ("NAC").
-    pub name: String,
-    /// Why it may apply, and its conditions.
-    pub reason: String,
-}
-
-/// The licence picture for China on the classification's date.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Licence {
-    /// Whether a licence is needed.
-    pub china: ChinaLicence,
-    /// How applications are reviewed, where a source says.
-    pub review: Option<Review>,
-    /// The id of the rule or letter that requires it.
-    pub basis: Option<String>,
-    /// Where the requirement applies, in words.
-    pub destinations: Option<String>,
-    /// One sentence for people.
-    pub summary: String,
-    /// Licence exceptions that may apply.
-    pub exceptions: Vec<LicenceException>,
-    /// Further context.
-    pub notes: Vec<String>,
-}
 
 /// Fills `c.licence` (and adds the letter's and the case-by-case policy's checks to `c.checks`).
 pub(crate) fn apply(c: &mut Classification, chip: &Chip, all_rules: &[Rule]) {
@@ -225,9 +125,6 @@ pub(crate) fn apply(c: &mut Classification, chip: &Chip, all_rules: &[Rule]) {
         }
     }
 
-    if let RuleKind::Eccn2023(t) = &c.rule.kind {
-        nac(c, t, &mut l);
-    }
     if let Some(d) = c
         .in_force
         .iter()
@@ -297,7 +194,7 @@ fn case_by_case_review(c: &mut Classification, r: &Rule) -> Option<Review> {
     } else {
         c.caveats.push(format!(
             "{} is unknown (catalogue field `{}`): applications are reviewed case by case if it is under {} GB/s, otherwise under a presumption of denial.",
-            capitalised(Missing::MemoryBandwidth.describe()),
+            cap(Missing::MemoryBandwidth.describe()),
             Missing::MemoryBandwidth.field(),
             gate(dram_bandwidth_below.gbs())
         ));
@@ -305,13 +202,6 @@ fn case_by_case_review(c: &mut Classification, r: &Rule) -> Option<Review> {
     };
     c.checks.extend(checks);
     review
-}
-
-fn capitalised(s: &str) -> String {
-    let mut ch = s.chars();
-    ch.next().map_or(String::new(), |f| {
-        f.to_uppercase().collect::<String>() + ch.as_str()
-    })
 }
 
 /// The letter's bandwidth yardstick: adds its checks and says which the chip reaches, if any.
@@ -360,28 +250,4 @@ fn yardstick(c: &mut Classification, r: &Rule) -> Option<String> {
     ));
     c.checks.extend(checks);
     (!reached.is_empty()).then(|| or_list(&reached))
-}
-
-/// License Exception NAC (15 CFR 740.8) as the 2023 rule's 3A090 entry states it.
-fn nac(c: &Classification, t: &Thresholds2023, l: &mut Licence) {
-    let notify = "it needs notification to BIS before export, and BIS may still require a licence";
-    let tpp = c.tpp.get();
-    match (c.eccn(), c.datacenter) {
-        (Some(Eccn::A), Some(false)) if at_least(tpp, t.nac_a_tpp.get()) => l.exceptions.push(LicenceException {
-            name: "NAC".into(),
-            reason: format!(
-                "NAC may apply to 3A090.a parts not designed or marketed for datacenters with TPP {} or more; {notify}.",
-                gate(t.nac_a_tpp.get())
-            ),
-        }),
-        (Some(Eccn::A), None) if at_least(tpp, t.nac_a_tpp.get()) => l.exceptions.push(LicenceException {
-            name: "NAC".into(),
-            reason: format!("NAC may apply if the part is not designed or marketed for datacenters (not recorded); {notify}."),
-        }),
-        (Some(Eccn::B), Some(true)) => l.exceptions.push(LicenceException {
-            name: "NAC".into(),
-            reason: format!("NAC may apply to 3A090.b parts designed or marketed for datacenters; {notify}."),
-        }),
-        _ => {}
-    }
 }

@@ -11,8 +11,19 @@ use xpuscope_model::chip::{Chip, Date};
 use xpuscope_model::units::SquareMm;
 use xpuscope_model::Catalog;
 
-fn rules() -> RuleSet {
-    RuleSet::builtin().expect("built-in rules are valid")
+/// The built-in rules, parsed once for every test in this binary.
+fn rules() -> &'static RuleSet {
+    static RULES: std::sync::LazyLock<RuleSet> =
+        std::sync::LazyLock::new(|| RuleSet::builtin().expect("built-in rules are valid"));
+    &RULES
+}
+
+/// The built-in catalogue, parsed once for every test in this crate (a debug-build parse takes
+/// tens of milliseconds).
+pub(crate) fn catalogue() -> &'static Catalog {
+    static CATALOGUE: std::sync::LazyLock<Catalog> =
+        std::sync::LazyLock::new(|| Catalog::builtin().expect("built-in catalogue is valid"));
+    &CATALOGUE
 }
 
 fn d(y: u16, m: u8, day: u8) -> Date {
@@ -100,7 +111,7 @@ impl Toy {
         cat.chip("toy").unwrap().clone()
     }
     fn classify(self, date: (u16, u8, u8)) -> Classification {
-        classify(&self.chip(), at(date), &rules()).expect("classifies")
+        classify(&self.chip(), at(date), rules()).expect("classifies")
     }
     fn eccn(self, date: (u16, u8, u8)) -> Option<Eccn> {
         let c = self.classify(date);
@@ -137,18 +148,18 @@ fn check_edges(date: (u16, u8, u8), cases: &[(&str, Toy, Option<Eccn>)]) {
 fn dates_pick_the_rule_in_force() {
     let r = rules();
     let chip = Toy::new(5000.0).chip();
-    let err = classify(&chip, d(2022, 10, 6), &r).unwrap_err();
+    let err = classify(&chip, d(2022, 10, 6), r).unwrap_err();
     assert_eq!(err.to_string(), "3A090 did not exist before 2022-10-07; `2022-10-06` is earlier (give a date on or after 2022-10-07)");
     assert!(matches!(
-        classify(&chip, d(2022, 10, 7), &r).unwrap().rule.kind,
+        classify(&chip, d(2022, 10, 7), r).unwrap().rule.kind,
         RuleKind::Eccn2022(_)
     ));
     assert!(matches!(
-        classify(&chip, d(2023, 11, 16), &r).unwrap().rule.kind,
+        classify(&chip, d(2023, 11, 16), r).unwrap().rule.kind,
         RuleKind::Eccn2022(_)
     ));
     assert!(matches!(
-        classify(&chip, d(2023, 11, 17), &r).unwrap().rule.kind,
+        classify(&chip, d(2023, 11, 17), r).unwrap().rule.kind,
         RuleKind::Eccn2023(_)
     ));
 }
@@ -176,7 +187,7 @@ fn dates_are_parsed_strictly() {
 fn a_chip_without_throughput_is_refused_with_a_hint() {
     let mut chip = Toy::new(1000.0).chip();
     chip.dense = Default::default();
-    let e = classify(&chip, at(D2023), &rules()).unwrap_err();
+    let e = classify(&chip, at(D2023), rules()).unwrap_err();
     assert!(
         e.to_string().contains("no dense throughput figure")
             && e.to_string().contains("bf16_tflops=")
@@ -210,7 +221,7 @@ fn the_2022_link_test_falls_back_to_the_host_link_and_says_so() {
         xpuscope_model::units::BytesPerSecond::from_gbs(300.0),
         "test",
     ));
-    let c = classify(&chip, at(D2022), &rules()).unwrap();
+    let c = classify(&chip, at(D2022), rules()).unwrap();
     assert_eq!(c.eccn(), ORIG, "300 GB/s each way is 600 both ways");
     assert!(c
         .caveats
@@ -564,11 +575,11 @@ fn the_h20_letter_yardstick_edges() {
 
 #[test]
 fn the_h20_licence_story_by_date() {
-    let cat = Catalog::builtin().unwrap();
+    let cat = catalogue();
     let h20 = cat.chip("h20").unwrap();
     let r = rules();
     let lic = |date: Date| {
-        let c = classify(h20, date, &r).unwrap();
+        let c = classify(h20, date, r).unwrap();
         (c.licence.china, c.licence.review)
     };
     assert_eq!(lic(d(2025, 4, 8)), (ChinaLicence::NotRequired, None));
@@ -590,7 +601,7 @@ fn the_h20_licence_story_by_date() {
         lic(d(2026, 6, 1)),
         (ChinaLicence::IsInformed, Some(Review::LicencesIssued))
     );
-    let c = classify(h20, d(2025, 8, 8), &r).unwrap();
+    let c = classify(h20, d(2025, 8, 8), r).unwrap();
     assert!(
         c.licence.summary.contains("15% of China revenue"),
         "{}",
@@ -599,7 +610,7 @@ fn the_h20_licence_story_by_date() {
     // The MI308X is named too, whatever its (unknown) die area says.
     let mi308 = cat.chip("mi308x").unwrap();
     assert_eq!(
-        classify(mi308, d(2025, 5, 1), &r).unwrap().licence.china,
+        classify(mi308, d(2025, 5, 1), r).unwrap().licence.china,
         ChinaLicence::IsInformed
     );
 }
@@ -671,14 +682,14 @@ fn known_classifications_of_catalogue_chips() {
         // B200: no single die area (two dies), but TPP 36,000 settles .a; above 21,000 in 2026.
         Known { id: "b200",           tpp: 36_000.0, pd: None,        y2022: ORIG, y2023: A,   review_2026: Some(Deny) },
     ];
-    let cat = Catalog::builtin().unwrap();
+    let cat = catalogue();
     let r = rules();
     let mut failures = Vec::new();
     for k in &table {
         let chip = cat.chip(k.id).unwrap();
-        let c22 = classify(chip, at(D2022), &r).unwrap();
-        let c23 = classify(chip, at(D2023), &r).unwrap();
-        let c26 = classify(chip, at(D2026), &r).unwrap();
+        let c22 = classify(chip, at(D2022), r).unwrap();
+        let c23 = classify(chip, at(D2023), r).unwrap();
+        let c26 = classify(chip, at(D2026), r).unwrap();
         if (c23.tpp.get() - k.tpp).abs() > 0.002 * k.tpp {
             failures.push(format!(
                 "{}: TPP {} (expected about {})",
@@ -687,7 +698,9 @@ fn known_classifications_of_catalogue_chips() {
                 k.tpp
             ));
         }
-        let pd = c23.performance_density.map(|p| p.get());
+        let pd = c23
+            .performance_density
+            .map(super::metrics::PerformanceDensity::get);
         if pd.map(|p| (p * 100.0).round() / 100.0) != k.pd
             && !(pd.is_some() && k.pd.is_some() && (pd.unwrap() - k.pd.unwrap()).abs() < 0.011)
         {
@@ -715,9 +728,9 @@ fn known_classifications_of_catalogue_chips() {
 
 #[test]
 fn known_details_of_the_china_skus() {
-    let cat = Catalog::builtin().unwrap();
+    let cat = catalogue();
     let r = rules();
-    let c = |id: &str, date| classify(cat.chip(id).unwrap(), at(date), &r).unwrap();
+    let c = |id: &str, date| classify(cat.chip(id).unwrap(), at(date), r).unwrap();
     // The H20 sits 1.3% under b.1's TPP gate and 9.1% under b.2's PD gate.
     let h20 = c("h20", D2023);
     assert!(
@@ -770,14 +783,14 @@ fn known_details_of_the_china_skus() {
 
 #[test]
 fn every_catalogue_chip_classifies_on_every_rule_date_without_error() {
-    let cat = Catalog::builtin().unwrap();
+    let cat = catalogue();
     let r = rules();
     for chip in cat.chips() {
         if tpp(chip).is_none() {
             continue;
         }
         for rule in r.rules() {
-            let c = classify(chip, rule.effective, &r).unwrap();
+            let c = classify(chip, rule.effective, r).unwrap();
             assert!(
                 !c.summary.is_empty() && !c.licence.summary.is_empty(),
                 "{} {}",
@@ -786,7 +799,7 @@ fn every_catalogue_chip_classifies_on_every_rule_date_without_error() {
             );
             assert!(!c.reasons.is_empty());
         }
-        timeline(chip, &r).unwrap();
+        timeline(chip, r).unwrap();
     }
 }
 
@@ -795,12 +808,12 @@ fn every_catalogue_chip_classifies_on_every_rule_date_without_error() {
 
 #[test]
 fn what_if_changes_the_answer() {
-    let cat = Catalog::builtin().unwrap();
+    let cat = catalogue();
     let r = rules();
     let h20 = cat.chip("h20").unwrap();
     let set = |args: &[&str]| {
         let o: Vec<Override> = args.iter().map(|a| Override::parse(a).unwrap()).collect();
-        classify(&apply_all(h20, &o), at(D2023), &r).unwrap()
+        classify(&apply_all(h20, &o), at(D2023), r).unwrap()
     };
     // 150 dense BF16 TFLOPS is exactly the 2,400 gate: .b.
     assert_eq!(set(&["bf16_tflops=150"]).eccn(), B);
@@ -824,8 +837,8 @@ fn what_if_changes_the_answer() {
 
 #[test]
 fn the_h20_timeline_tells_its_history() {
-    let cat = Catalog::builtin().unwrap();
-    let t = timeline(cat.chip("h20").unwrap(), &rules()).unwrap();
+    let cat = catalogue();
+    let t = timeline(cat.chip("h20").unwrap(), rules()).unwrap();
     let events: Vec<&str> = t.rows.iter().map(|r| r.event.as_str()).collect();
     assert_eq!(
         events,
@@ -874,8 +887,8 @@ fn the_h20_timeline_tells_its_history() {
 
 #[test]
 fn the_h800_timeline_shows_the_link_gap_closing() {
-    let cat = Catalog::builtin().unwrap();
-    let t = timeline(cat.chip("h800-sxm").unwrap(), &rules()).unwrap();
+    let cat = catalogue();
+    let t = timeline(cat.chip("h800-sxm").unwrap(), rules()).unwrap();
     let oct22 = &t.rows[0];
     assert!(
         oct22
@@ -895,8 +908,8 @@ fn the_h800_timeline_shows_the_link_gap_closing() {
 
 #[test]
 fn a_chip_released_before_3a090_gets_a_first_row_saying_so() {
-    let cat = Catalog::builtin().unwrap();
-    let t = timeline(cat.chip("a100-sxm-80gb").unwrap(), &rules()).unwrap();
+    let cat = catalogue();
+    let t = timeline(cat.chip("a100-sxm-80gb").unwrap(), rules()).unwrap();
     assert_eq!(t.rows[0].event, "released");
     assert!(t.rows[0].classification.is_none());
     assert!(t.rows[0].sentence.contains("before ECCN 3A090 existed"));
@@ -924,7 +937,7 @@ fn ceiling(d: &Design, key: &str) -> f64 {
 
 #[test]
 fn design_for_an_814_mm2_datacenter_die_is_the_h20() {
-    let d = design(&spec(814.0, true, D2023), &rules()).unwrap();
+    let d = design(&spec(814.0, true, D2023), rules()).unwrap();
     assert_eq!(ceiling(&d, "outside-3a090"), 2400.0);
     assert_eq!(ceiling(&d, "outside-3a090a"), 4800.0);
     let t = &d.targets[0];
@@ -956,7 +969,7 @@ fn design_ceilings_for_other_dies_and_regimes() {
     // Smaller die: b.2's PD gate binds first, TPP < 3.2 x area.
     assert!(
         (ceiling(
-            &design(&spec(600.0, true, D2023), &r).unwrap(),
+            &design(&spec(600.0, true, D2023), r).unwrap(),
             "outside-3a090"
         ) - 1920.0)
             .abs()
@@ -965,7 +978,7 @@ fn design_ceilings_for_other_dies_and_regimes() {
     // Tiny die: the 1,600 floor.
     assert_eq!(
         ceiling(
-            &design(&spec(200.0, true, D2023), &r).unwrap(),
+            &design(&spec(200.0, true, D2023), r).unwrap(),
             "outside-3a090"
         ),
         1600.0
@@ -973,7 +986,7 @@ fn design_ceilings_for_other_dies_and_regimes() {
     // Huge die: b.1's PD gate, 1.6 x area.
     assert!(
         (ceiling(
-            &design(&spec(2000.0, true, D2023), &r).unwrap(),
+            &design(&spec(2000.0, true, D2023), r).unwrap(),
             "outside-3a090"
         ) - 3200.0)
             .abs()
@@ -982,7 +995,7 @@ fn design_ceilings_for_other_dies_and_regimes() {
     // Not for datacenters: Note 2's 4,800, whatever the area.
     assert_eq!(
         ceiling(
-            &design(&spec(100.0, false, D2023), &r).unwrap(),
+            &design(&spec(100.0, false, D2023), r).unwrap(),
             "outside-3a090"
         ),
         4800.0
@@ -990,18 +1003,18 @@ fn design_ceilings_for_other_dies_and_regimes() {
     // 2022: the compute test only.
     assert_eq!(
         ceiling(
-            &design(&spec(814.0, true, D2022), &r).unwrap(),
+            &design(&spec(814.0, true, D2022), r).unwrap(),
             "outside-3a090"
         ),
         4800.0
     );
     // Bad input.
     assert!(matches!(
-        design(&spec(0.0, true, D2023), &r),
+        design(&spec(0.0, true, D2023), r),
         Err(ExportError::BadDesign(_))
     ));
     assert!(matches!(
-        design(&spec(814.0, true, (2021, 1, 1)), &r),
+        design(&spec(814.0, true, (2021, 1, 1)), r),
         Err(ExportError::BeforeFirstRule { .. })
     ));
 }
@@ -1013,7 +1026,7 @@ fn design_ceilings_agree_with_the_classifier_on_every_die() {
     while area <= 4000.0 {
         for dc in [true, false] {
             let s = spec(area, dc, D2023);
-            let d = design(&s, &r).unwrap();
+            let d = design(&s, r).unwrap();
             for t in &d.targets {
                 let Ceiling::Below(limit) = t.ceiling else {
                     continue;
@@ -1023,8 +1036,8 @@ fn design_ceilings_agree_with_the_classifier_on_every_die() {
                     "outside-3a090a" => e != A,
                     _ => true,
                 };
-                let under = lands_in(&s, Tpp::new(limit.get() * (1.0 - 1e-6)), &r).unwrap();
-                let at_limit = lands_in(&s, limit, &r).unwrap();
+                let under = lands_in(&s, Tpp::new(limit.get() * (1.0 - 1e-6)), r).unwrap();
+                let at_limit = lands_in(&s, limit, r).unwrap();
                 assert!(
                     allowed(under),
                     "area {area} dc {dc} {}: just under {} lands in {}",
@@ -1056,7 +1069,7 @@ fn design_case_by_case_and_letters_follow_memory_bandwidth() {
     let r = rules();
     let mut s = spec(814.0, true, D2026);
     s.memory_bandwidth = Some(xpuscope_model::units::BytesPerSecond::from_gbs(7000.0));
-    let d = design(&s, &r).unwrap();
+    let d = design(&s, r).unwrap();
     assert_eq!(
         d.targets
             .iter()
@@ -1067,7 +1080,7 @@ fn design_case_by_case_and_letters_follow_memory_bandwidth() {
     );
     assert!(d.notes.iter().any(|n| n.contains("may still be caught")));
     s.memory_bandwidth = Some(xpuscope_model::units::BytesPerSecond::from_gbs(3000.0));
-    let d = design(&s, &r).unwrap();
+    let d = design(&s, r).unwrap();
     assert_eq!(ceiling(&d, "case-by-case"), 21000.0);
     assert!(d
         .notes

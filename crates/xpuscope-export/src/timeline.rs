@@ -5,8 +5,9 @@
 //! It classifies the chip as it is in the catalogue (or as overridden) on every date; it does not
 //! model a chip's revisions over time.
 
-use super::classify::{classify, eccn_text, nearest_misses, Classification, Eccn, Outcome};
-use super::licence::{ChinaLicence, Review};
+use super::answer::{eccn_text, ChinaLicence, Classification, Eccn, Outcome, Review};
+use super::classify::classify;
+use super::explain::nearest_misses;
 use super::rules::{Rule, RuleKind, RuleSet};
 use super::words::{gate, group};
 use super::ExportError;

@@ -3,7 +3,8 @@
 //!
 //! Only the facts the classifier reads can be set: dense throughput per precision, logic die area,
 //! memory bandwidth, scale-up bandwidth and the datacenter flag. An overridden value is marked as
-//! set by hand (graded `estimate`), so nothing downstream mistakes it for a catalogue fact.
+//! set by hand (graded `estimate`), so nothing downstream mistakes it for a catalogue fact. It
+//! changes a copy of the chip and never the catalogue itself.
 
 use super::words::group;
 use super::ExportError;
@@ -273,11 +274,7 @@ mod tests {
 
     #[test]
     fn scale_up_is_created_when_missing() {
-        let mut chip = xpuscope_model::Catalog::builtin()
-            .unwrap()
-            .chip("rtx-4090")
-            .unwrap()
-            .clone();
+        let mut chip = crate::tests::catalogue().chip("rtx-4090").unwrap().clone();
         chip.scale_up = None;
         Override::parse("scale_up_gbs=900")
             .unwrap()

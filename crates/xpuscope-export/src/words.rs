@@ -1,5 +1,6 @@
 //! Numbers in sentences: the few formatting rules the export explanations share, so that every
-//! sentence writes "2,368", "2.91", "1.3%" and "4,000 GB/s" the same way.
+//! sentence writes "2,368", "2.91", "1.3%" and "4,000 GB/s" the same way. It does not decide what
+//! a sentence says; `explain` does.
 
 pub use xpuscope_model::numfmt::group;
 

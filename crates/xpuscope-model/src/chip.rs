@@ -288,6 +288,14 @@ impl Chip {
         self.dense[p.index()].as_ref().map(|s| s.value)
     }
 
+    /// The chip's dense 16-bit peak: BF16, or FP16 where the catalogue has no BF16 figure (the two
+    /// run at the same rate on every chip that has both). `None` when it has neither.
+    pub fn peak_16bit(&self) -> Option<(Precision, FlopsPerSecond)> {
+        self.peak(Precision::Bf16)
+            .map(|f| (Precision::Bf16, f))
+            .or_else(|| self.peak(Precision::Fp16).map(|f| (Precision::Fp16, f)))
+    }
+
     /// The sourced dense peak in one precision, if known.
     pub fn peak_sourced(&self, p: Precision) -> Option<&Sourced<FlopsPerSecond>> {
         self.dense[p.index()].as_ref()

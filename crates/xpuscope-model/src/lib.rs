@@ -7,6 +7,8 @@
 //! It deliberately does no I/O and no arithmetic about performance, export rules or cost: it
 //! takes text and returns typed values, so every layer above can trust what it gets.
 
+#![warn(missing_docs)]
+
 pub mod catalog;
 pub mod chip;
 pub mod model;

@@ -68,6 +68,14 @@ pub struct Mla {
     pub v_head_dim: u64,
 }
 
+impl Mla {
+    /// Elements one token's cache entry holds per layer: the compressed latent plus the rotary
+    /// key shared across heads (`kv_lora_rank + qk_rope_head_dim`; 576 for DeepSeek-V3).
+    pub fn latent_width(&self) -> u64 {
+        self.kv_lora_rank + self.qk_rope_head_dim
+    }
+}
+
 /// Layers that attend only within a window of recent tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlidingWindow {
@@ -229,7 +237,7 @@ impl Model {
                     h * heads * qk_head
                 };
                 let r = m.kv_lora_rank as f64;
-                let kv_a = h * (r + m.qk_rope_head_dim as f64) + r;
+                let kv_a = h * m.latent_width() as f64 + r;
                 let kv_b = r * heads * (m.qk_nope_head_dim + m.v_head_dim) as f64;
                 let o = heads * m.v_head_dim as f64 * h;
                 q + kv_a + kv_b + o
@@ -331,7 +339,7 @@ impl Model {
     /// the compressed latent plus the shared rotary key.
     pub fn kv_elements_per_token_layer(&self) -> f64 {
         match self.mla {
-            Some(m) => (m.kv_lora_rank + m.qk_rope_head_dim) as f64,
+            Some(m) => m.latent_width() as f64,
             None => 2.0 * (self.kv_heads * self.head_dim) as f64,
         }
     }
@@ -347,7 +355,7 @@ mod tests {
         /// The closed-form layer counts agree with counting layer by layer.
         #[test]
         fn layer_counts_are_exact(layers in 1u32..200, first in 0u32..10, every in 1u32..5, window_every in 1u32..4) {
-            let cat = Catalog::builtin().unwrap();
+            let cat = Catalog::builtin_shared();
             let mut m = cat.model("deepseek-v3").unwrap().clone();
             m.layers = layers;
             let mut moe = m.moe.unwrap();

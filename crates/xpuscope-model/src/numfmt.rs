@@ -1,5 +1,6 @@
 //! Numbers as people read them: thousands separators and fixed decimals ("15,831.2"). Shared by
-//! the export explanations and the command-line tables so both write numbers the same way.
+//! the export explanations and the command-line tables so both write numbers the same way. It does
+//! not choose a unit or a precision for a quantity: callers say how many decimals they want.
 
 /// A number with thousands separators and `decimals` places: 15831.2 with 1 decimal -> "15,831.2".
 pub fn group(v: f64, decimals: usize) -> String {

@@ -5,7 +5,8 @@
 //! the conversions that make physical sense (`Flops / FlopsPerSecond = Seconds`, ...) are operators.
 //! Numbers become plain floats only at the edges, through `.get()` or a named accessor such as
 //! [`Bytes::gib`]. Decimal prefixes are powers of ten (1 GB = 1e9 bytes); binary ones are powers of
-//! two (1 GiB = 2^30 bytes), as their names say.
+//! two (1 GiB = 2^30 bytes), as their names say. They carry no provenance (that is `sourced`) and
+//! do no formatting for people (that is `numfmt`).
 
 use std::fmt;
 use std::iter::Sum;
@@ -271,15 +272,6 @@ impl Mul<Seconds> for BytesPerSecond {
     #[inline]
     fn mul(self, rhs: Seconds) -> Bytes {
         Bytes(self.0 * rhs.0)
-    }
-}
-
-/// Arithmetic intensity of an operation, in FLOPs per byte moved.
-pub fn intensity(flops: Flops, bytes: Bytes) -> f64 {
-    if bytes.get() > 0.0 {
-        flops.get() / bytes.get()
-    } else {
-        f64::INFINITY
     }
 }
 

@@ -2,7 +2,10 @@
 //!
 //! Supported `architectures`: Llama, Mistral, Mixtral, Qwen2, Qwen2-MoE, Qwen3, Qwen3-MoE,
 //! DeepSeek-V2/V3 and gpt-oss. Anything else is refused with an error that names the value, rather
-//! than guessed at. The text comes from the caller; this module reads no files.
+//! than guessed at. What differs between families (attention biases, how the experts are written,
+//! MLA, the sliding-window pattern) is data, one `FAMILIES` entry each; the reader itself is the
+//! same for all. The first problem found is reported. The text comes from the caller; this module
+//! reads no files.
 
 use serde_json::Value;
 
@@ -46,29 +49,175 @@ pub enum HfError {
     },
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Family {
-    Llama,
-    Mixtral,
-    Qwen2,
-    Qwen2Moe,
-    Qwen3,
-    Qwen3Moe,
-    DeepSeek,
-    GptOss,
+/// What one model family's config.json says and how: the data that differ between families.
+/// Everything else (layers, widths, heads, vocabulary, context, tied embeddings, activation) is
+/// read the same way for all of them.
+struct Family {
+    /// The `architectures` values that name it, in the order the error message lists them.
+    architectures: &'static [&'static str],
+    /// Whether attention has q/k/v biases.
+    attention_bias: Bias,
+    /// How its mixture of experts is written, or `None` for a dense model.
+    moe: Option<MoeKeys>,
+    /// Whether attention is multi-head latent attention (DeepSeek's `kv_lora_rank` and friends).
+    mla: bool,
+    /// Every how many layers a sliding window applies when the config has a window but no
+    /// `layer_types` list.
+    window_every: u32,
 }
 
-const SUPPORTED: &[(&str, Family)] = &[
-    ("LlamaForCausalLM", Family::Llama),
-    ("MistralForCausalLM", Family::Llama),
-    ("MixtralForCausalLM", Family::Mixtral),
-    ("Qwen2ForCausalLM", Family::Qwen2),
-    ("Qwen2MoeForCausalLM", Family::Qwen2Moe),
-    ("Qwen3ForCausalLM", Family::Qwen3),
-    ("Qwen3MoeForCausalLM", Family::Qwen3Moe),
-    ("DeepseekV2ForCausalLM", Family::DeepSeek),
-    ("DeepseekV3ForCausalLM", Family::DeepSeek),
-    ("GptOssForCausalLM", Family::GptOss),
+/// Where a family says whether attention has biases.
+enum Bias {
+    /// Always, whatever the config says (Qwen2 and Qwen2-MoE).
+    Always,
+    /// In `attention_bias`, with this default when it is absent.
+    Key { default: bool },
+}
+
+/// The config keys of a family's mixture of experts, read in a fixed order: the widths, the
+/// shared expert's width, the experts and how many each token visits, then the optional layout
+/// keys. A `None` key means the family does not write it and the default applies.
+struct MoeKeys {
+    /// How the experts' width relates to `intermediate_size`.
+    expert_ffn: ExpertFfn,
+    /// The shared expert's width; its presence (non-zero) means one shared expert (Qwen-MoE).
+    shared_ffn: Option<&'static str>,
+    /// Whether the per-token count is read before the expert count (gpt-oss), not after.
+    per_token_first: bool,
+    /// The number of routed experts.
+    experts: &'static str,
+    /// How many experts each token visits: the first key present wins, and the last is required.
+    per_token: &'static [&'static str],
+    /// The number of shared experts (DeepSeek); default 0.
+    shared_experts: Option<&'static str>,
+    /// How the leading dense layers are written; default none.
+    dense_first: DenseFirst,
+    /// Every how many layers one is MoE; default 1.
+    moe_every: Option<&'static str>,
+    /// Expert groups and the groups each token may use (DeepSeek's `n_group`, `topk_group`);
+    /// default 1 each, and the top-k defaults to the group count.
+    groups: Option<(&'static str, &'static str)>,
+}
+
+/// How the experts' width relates to the dense FFN width, `intermediate_size`.
+enum ExpertFfn {
+    /// The experts are `intermediate_size` wide (Mixtral, gpt-oss).
+    Same,
+    /// The experts have their own required key, read after a required `intermediate_size`
+    /// (DeepSeek).
+    Key(&'static str),
+    /// The experts have their own required key, read first; `intermediate_size` (for the dense
+    /// layers) is optional and defaults to it (Qwen-MoE).
+    KeyFirst(&'static str),
+}
+
+/// How a family writes the dense layers before the first MoE layer.
+enum DenseFirst {
+    /// It does not.
+    None,
+    /// As a count (DeepSeek's `first_k_dense_replace`).
+    Count(&'static str),
+    /// As a list of layer indices, of which only the length is used (Qwen-MoE's
+    /// `mlp_only_layers`).
+    List(&'static str),
+}
+
+/// The Qwen2-MoE and Qwen3-MoE way of writing experts.
+const QWEN_MOE: MoeKeys = MoeKeys {
+    expert_ffn: ExpertFfn::KeyFirst("moe_intermediate_size"),
+    shared_ffn: Some("shared_expert_intermediate_size"),
+    per_token_first: false,
+    experts: "num_experts",
+    per_token: &["num_experts_per_tok"],
+    shared_experts: None,
+    dense_first: DenseFirst::List("mlp_only_layers"),
+    moe_every: Some("decoder_sparse_step"),
+    groups: None,
+};
+
+/// A dense family whose attention bias is in `attention_bias` (default none).
+const DENSE: Family = Family {
+    architectures: &[],
+    attention_bias: Bias::Key { default: false },
+    moe: None,
+    mla: false,
+    window_every: 1,
+};
+
+/// The families xpuscope reads. Mistral reads as Llama: its v0.1 windows every layer at 4096.
+const FAMILIES: &[Family] = &[
+    Family {
+        architectures: &["LlamaForCausalLM", "MistralForCausalLM"],
+        ..DENSE
+    },
+    Family {
+        architectures: &["MixtralForCausalLM"],
+        moe: Some(MoeKeys {
+            expert_ffn: ExpertFfn::Same,
+            shared_ffn: None,
+            per_token_first: false,
+            experts: "num_local_experts",
+            per_token: &["num_experts_per_tok"],
+            shared_experts: None,
+            dense_first: DenseFirst::None,
+            moe_every: None,
+            groups: None,
+        }),
+        ..DENSE
+    },
+    Family {
+        architectures: &["Qwen2ForCausalLM"],
+        attention_bias: Bias::Always,
+        ..DENSE
+    },
+    Family {
+        architectures: &["Qwen2MoeForCausalLM"],
+        attention_bias: Bias::Always,
+        moe: Some(QWEN_MOE),
+        ..DENSE
+    },
+    Family {
+        architectures: &["Qwen3ForCausalLM"],
+        ..DENSE
+    },
+    Family {
+        architectures: &["Qwen3MoeForCausalLM"],
+        moe: Some(QWEN_MOE),
+        ..DENSE
+    },
+    Family {
+        architectures: &["DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM"],
+        moe: Some(MoeKeys {
+            expert_ffn: ExpertFfn::Key("moe_intermediate_size"),
+            shared_ffn: None,
+            per_token_first: false,
+            experts: "n_routed_experts",
+            per_token: &["num_experts_per_tok"],
+            shared_experts: Some("n_shared_experts"),
+            dense_first: DenseFirst::Count("first_k_dense_replace"),
+            moe_every: Some("moe_layer_freq"),
+            groups: Some(("n_group", "topk_group")),
+        }),
+        mla: true,
+        ..DENSE
+    },
+    Family {
+        architectures: &["GptOssForCausalLM"],
+        attention_bias: Bias::Key { default: true },
+        moe: Some(MoeKeys {
+            expert_ffn: ExpertFfn::Same,
+            shared_ffn: None,
+            per_token_first: true,
+            experts: "num_local_experts",
+            per_token: &["num_experts_per_tok", "experts_per_token"],
+            shared_experts: None,
+            dense_first: DenseFirst::None,
+            moe_every: None,
+            groups: None,
+        }),
+        mla: false,
+        window_every: 2,
+    },
 ];
 
 struct Reader<'a> {
@@ -151,8 +300,14 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
             ))
         }
     };
-    let supported: Vec<&str> = SUPPORTED.iter().map(|(a, _)| *a).collect();
-    let Some(&(_, family)) = SUPPORTED.iter().find(|(a, _)| *a == arch) else {
+    let supported: Vec<&str> = FAMILIES
+        .iter()
+        .flat_map(|f| f.architectures.iter().copied())
+        .collect();
+    let Some(family) = FAMILIES
+        .iter()
+        .find(|f| f.architectures.contains(&arch.as_str()))
+    else {
         return Err(HfError::Unsupported {
             file: file.to_string(),
             architecture: arch,
@@ -186,93 +341,15 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
     let max_context = r.opt_u64("max_position_embeddings")?.unwrap_or(4096);
     let tied = r.opt_bool("tie_word_embeddings")?.unwrap_or(false);
     let activation = r.opt_str("hidden_act").unwrap_or("silu").to_string();
-    // Qwen2 and Qwen2-MoE always carry q/k/v biases; the others say so in `attention_bias`.
-    let attention_bias = match family {
-        Family::Qwen2 | Family::Qwen2Moe => true,
-        _ => r
-            .opt_bool("attention_bias")?
-            .unwrap_or(matches!(family, Family::GptOss)),
+    let attention_bias = match family.attention_bias {
+        Bias::Always => true,
+        Bias::Key { default } => r.opt_bool("attention_bias")?.unwrap_or(default),
     };
 
-    let (ffn, moe) = match family {
-        Family::Llama | Family::Qwen2 | Family::Qwen3 => (r.u64("intermediate_size")?, None),
-        Family::Mixtral => {
-            let ffn = r.u64("intermediate_size")?;
-            let moe = Moe {
-                experts: r.u64("num_local_experts")? as u32,
-                experts_per_token: r.u64("num_experts_per_tok")? as u32,
-                shared_experts: 0,
-                expert_ffn: ffn,
-                shared_expert_ffn: ffn,
-                dense_layers_first: 0,
-                moe_every: 1,
-                groups: 1,
-                topk_groups: 1,
-            };
-            (ffn, Some(moe))
-        }
-        Family::GptOss => {
-            let ffn = r.u64("intermediate_size")?;
-            let k = match r.opt_u64("num_experts_per_tok")? {
-                Some(k) => k,
-                None => r.u64("experts_per_token")?,
-            };
-            let moe = Moe {
-                experts: r.u64("num_local_experts")? as u32,
-                experts_per_token: k as u32,
-                shared_experts: 0,
-                expert_ffn: ffn,
-                shared_expert_ffn: ffn,
-                dense_layers_first: 0,
-                moe_every: 1,
-                groups: 1,
-                topk_groups: 1,
-            };
-            (ffn, Some(moe))
-        }
-        Family::Qwen2Moe | Family::Qwen3Moe => {
-            let expert_ffn = r.u64("moe_intermediate_size")?;
-            let ffn = r.opt_u64("intermediate_size")?.unwrap_or(expert_ffn);
-            let shared_ffn = r.opt_u64("shared_expert_intermediate_size")?.unwrap_or(0);
-            let dense_first = match obj.get("mlp_only_layers") {
-                Some(Value::Array(a)) => a.len() as u32,
-                _ => 0,
-            };
-            let moe = Moe {
-                experts: r.u64("num_experts")? as u32,
-                experts_per_token: r.u64("num_experts_per_tok")? as u32,
-                shared_experts: u32::from(shared_ffn > 0),
-                expert_ffn,
-                shared_expert_ffn: if shared_ffn > 0 {
-                    shared_ffn
-                } else {
-                    expert_ffn
-                },
-                dense_layers_first: dense_first,
-                moe_every: r.opt_u64("decoder_sparse_step")?.unwrap_or(1).max(1) as u32,
-                groups: 1,
-                topk_groups: 1,
-            };
-            (ffn, Some(moe))
-        }
-        Family::DeepSeek => {
-            let ffn = r.u64("intermediate_size")?;
-            let expert_ffn = r.u64("moe_intermediate_size")?;
-            let moe = Moe {
-                experts: r.u64("n_routed_experts")? as u32,
-                experts_per_token: r.u64("num_experts_per_tok")? as u32,
-                shared_experts: r.opt_u64("n_shared_experts")?.unwrap_or(0) as u32,
-                expert_ffn,
-                shared_expert_ffn: expert_ffn,
-                dense_layers_first: r.opt_u64("first_k_dense_replace")?.unwrap_or(0) as u32,
-                moe_every: r.opt_u64("moe_layer_freq")?.unwrap_or(1).max(1) as u32,
-                groups: r.opt_u64("n_group")?.unwrap_or(1).max(1) as u32,
-                topk_groups: r
-                    .opt_u64("topk_group")?
-                    .or(r.opt_u64("n_group")?)
-                    .unwrap_or(1)
-                    .max(1) as u32,
-            };
+    let (ffn, moe) = match &family.moe {
+        None => (r.u64("intermediate_size")?, None),
+        Some(keys) => {
+            let (ffn, moe) = moe(&r, keys)?;
             (ffn, Some(moe))
         }
     };
@@ -288,7 +365,7 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
         }
     }
 
-    let mla = if family == Family::DeepSeek {
+    let mla = if family.mla {
         Some(Mla {
             q_lora_rank: r.opt_u64("q_lora_rank")?.unwrap_or(0),
             kv_lora_rank: r.u64("kv_lora_rank")?,
@@ -337,8 +414,92 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
     })
 }
 
+/// The dense FFN width and the mixture of experts, read with a family's keys.
+fn moe(r: &Reader, keys: &MoeKeys) -> Result<(u64, Moe), HfError> {
+    let (ffn, expert_ffn) = match keys.expert_ffn {
+        ExpertFfn::Same => {
+            let ffn = r.u64("intermediate_size")?;
+            (ffn, ffn)
+        }
+        ExpertFfn::Key(key) => (r.u64("intermediate_size")?, r.u64(key)?),
+        ExpertFfn::KeyFirst(key) => {
+            let expert_ffn = r.u64(key)?;
+            (
+                r.opt_u64("intermediate_size")?.unwrap_or(expert_ffn),
+                expert_ffn,
+            )
+        }
+    };
+    let shared_ffn = match keys.shared_ffn {
+        Some(key) => r.opt_u64(key)?.unwrap_or(0),
+        None => 0,
+    };
+    let (experts, per_token) = if keys.per_token_first {
+        let k = per_token(r, keys.per_token)?;
+        (r.u64(keys.experts)?, k)
+    } else {
+        let experts = r.u64(keys.experts)?;
+        (experts, per_token(r, keys.per_token)?)
+    };
+    let shared_experts = match keys.shared_experts {
+        Some(key) => r.opt_u64(key)?.unwrap_or(0) as u32,
+        None => u32::from(shared_ffn > 0),
+    };
+    let dense_layers_first = match keys.dense_first {
+        DenseFirst::None => 0,
+        DenseFirst::Count(key) => r.opt_u64(key)?.unwrap_or(0) as u32,
+        DenseFirst::List(key) => match r.obj.get(key) {
+            Some(Value::Array(a)) => a.len() as u32,
+            _ => 0,
+        },
+    };
+    let moe_every = match keys.moe_every {
+        Some(key) => r.opt_u64(key)?.unwrap_or(1).max(1) as u32,
+        None => 1,
+    };
+    let (groups, topk_groups) = match keys.groups {
+        Some((groups, topk)) => {
+            let g = r.opt_u64(groups)?;
+            (
+                g.unwrap_or(1).max(1) as u32,
+                r.opt_u64(topk)?.or(g).unwrap_or(1).max(1) as u32,
+            )
+        }
+        None => (1, 1),
+    };
+    let moe = Moe {
+        experts: experts as u32,
+        experts_per_token: per_token as u32,
+        shared_experts,
+        expert_ffn,
+        shared_expert_ffn: if shared_ffn > 0 {
+            shared_ffn
+        } else {
+            expert_ffn
+        },
+        dense_layers_first,
+        moe_every,
+        groups,
+        topk_groups,
+    };
+    Ok((ffn, moe))
+}
+
+/// How many experts each token visits: the first of `keys` present, the last one required.
+fn per_token(r: &Reader, keys: &[&str]) -> Result<u64, HfError> {
+    let (last, rest) = keys
+        .split_last()
+        .expect("every MoE family names a per-token key");
+    for key in rest {
+        if let Some(k) = r.opt_u64(key)? {
+            return Ok(k);
+        }
+    }
+    r.u64(last)
+}
+
 /// Sliding-window layers: gpt-oss lists `layer_types`; Mistral v0.1 windows every layer at 4096.
-fn sliding(r: &Reader, family: Family) -> Result<Option<SlidingWindow>, HfError> {
+fn sliding(r: &Reader, family: &Family) -> Result<Option<SlidingWindow>, HfError> {
     let Some(window) = r.opt_u64("sliding_window")? else {
         return Ok(None);
     };
@@ -360,10 +521,10 @@ fn sliding(r: &Reader, family: Family) -> Result<Option<SlidingWindow>, HfError>
         let every = (types.len() / windowed).max(1) as u32;
         return Ok(Some(SlidingWindow { window, every }));
     }
-    if family == Family::GptOss {
-        return Ok(Some(SlidingWindow { window, every: 2 }));
-    }
-    Ok(Some(SlidingWindow { window, every: 1 }))
+    Ok(Some(SlidingWindow {
+        window,
+        every: family.window_every,
+    }))
 }
 
 #[cfg(test)]

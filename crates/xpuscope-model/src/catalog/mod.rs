@@ -15,7 +15,7 @@ use std::fmt;
 use crate::chip::{Chip, Origin};
 use crate::model::Model;
 
-pub use validate::line_of;
+pub use validate::{line_of, ValidationContext};
 
 /// One catalogue file's name and text.
 #[derive(Debug, Clone)]
@@ -173,9 +173,8 @@ impl Catalog {
         let mut issues = Vec::new();
         let mut cat = Catalog::default();
         for file in files {
-            let raw = match parse_file(file, &mut issues) {
-                Some(r) => r,
-                None => continue,
+            let Some(raw) = parse_file(file, &mut issues) else {
+                continue;
             };
             let origin = Origin {
                 file: file.path.clone(),
@@ -183,7 +182,7 @@ impl Catalog {
             };
             let mut ids_here: Vec<(String, Kind)> = Vec::new();
             for c in &raw.chip {
-                let mut ctx = validate::Ctx {
+                let mut ctx = validate::ValidationContext {
                     file: &file.path,
                     text: &file.text,
                     entry: None,
@@ -206,7 +205,7 @@ impl Catalog {
                 }
             }
             for m in &raw.model {
-                let mut ctx = validate::Ctx {
+                let mut ctx = validate::ValidationContext {
                     file: &file.path,
                     text: &file.text,
                     entry: None,
@@ -247,6 +246,19 @@ impl Catalog {
     /// The compiled-in catalogue.
     pub fn builtin() -> Result<Catalog, CatalogError> {
         Catalog::from_files(&builtin_files())
+    }
+
+    /// The compiled-in catalogue, parsed once per test binary and shared by every test that only
+    /// reads it (a debug-build parse takes tens of milliseconds, and proptest runs hundreds of
+    /// cases). Panics with the full report if the built-in files do not load.
+    #[cfg(test)]
+    pub(crate) fn builtin_shared() -> &'static Catalog {
+        static BUILTIN_CATALOG: std::sync::LazyLock<Catalog> =
+            std::sync::LazyLock::new(|| match Catalog::builtin() {
+                Ok(c) => c,
+                Err(e) => panic!("built-in catalogue does not load:\n{e}"),
+            });
+        &BUILTIN_CATALOG
     }
 
     /// Adds or replaces a chip.

@@ -2,8 +2,9 @@
 //!
 //! These structs mirror the file format (`catalog/README.md`) one to one: every field optional,
 //! spans kept so validation can name the line. Unknown fields are not refused here but collected
-//! while parsing (`catalog::parse_file`), so they are reported with every other problem. They are never used past
-//! `catalog::validate`, which turns them into the domain types of `chip` and `model`.
+//! while parsing (`catalog::parse_file`), so they are reported with every other problem. Nothing
+//! here checks a value, and these structs are never used past `catalog::validate`, which turns
+//! them into the domain types of `chip` and `model`.
 
 use std::collections::BTreeMap;
 use std::fmt;

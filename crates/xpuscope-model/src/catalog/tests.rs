@@ -139,7 +139,7 @@ fn later_files_override_earlier_ones() {
 
 #[test]
 fn unknown_id_suggests_the_closest() {
-    let cat = Catalog::builtin().unwrap();
+    let cat = Catalog::builtin_shared();
     let e = cat.chip("h2O").unwrap_err();
     assert_eq!(e.to_string(), "no chip `h2O`; did you mean `h20`?");
     let e = cat.model("lama-3.1-70b").unwrap_err();
@@ -253,11 +253,8 @@ mod builtin_laws {
         "gpt-oss-120b",
     ];
 
-    fn cat() -> Catalog {
-        match Catalog::builtin() {
-            Ok(c) => c,
-            Err(e) => panic!("built-in catalogue does not load:\n{e}"),
-        }
+    fn cat() -> &'static Catalog {
+        Catalog::builtin_shared()
     }
 
     #[test]
@@ -299,8 +296,8 @@ mod builtin_laws {
     #[test]
     fn chips_have_the_numbers_the_models_need() {
         for c in cat().chips() {
-            let cap = c.capacity().map(|b| b.gib());
-            let bw = c.bandwidth().map(|b| b.gbs());
+            let cap = c.capacity().map(crate::units::Bytes::gib);
+            let bw = c.bandwidth().map(crate::units::BytesPerSecond::gbs);
             assert!(
                 cap.is_none_or(|v| (1.0..=1024.0).contains(&v)),
                 "{}: capacity {cap:?} GiB",

@@ -1,0 +1,129 @@
+//! Tests of the rule file reader: the built-in file, a minimal one, and every kind of refusal.
+
+use super::*;
+
+fn errors(text: &str) -> Vec<String> {
+    RuleSet::from_toml("r.toml", text)
+        .expect_err("should be refused")
+        .issues
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+const MINIMAL: &str = r#"
+[[rule]]
+id = "r2022"
+kind = "eccn-2022"
+title = "t"
+short = "s"
+effective = "2022-10-07"
+source = "https://example.com"
+destinations = "China"
+summary = "x"
+[rule.thresholds]
+transfer_rate_gbs = 600
+tpp = 4800
+"#;
+
+#[test]
+fn builtin_rules_load_in_date_order() {
+    let set = RuleSet::builtin().expect("built-in rules are valid");
+    let dates: Vec<u32> = set.rules().iter().map(|r| r.effective.ordinal()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(set.first_date(), Date::ymd(2022, 10, 7));
+    assert_eq!(set.rules().len(), 9);
+    // Every rule cites a source, and every Federal Register rule its document number.
+    for r in set.rules() {
+        assert!(r.source.starts_with("https://"), "{}", r.id);
+        assert_eq!(r.citation.is_some(), r.fr_doc.is_some(), "{}", r.id);
+    }
+}
+
+#[test]
+fn minimal_file_loads() {
+    let set = RuleSet::from_toml("r.toml", MINIMAL).unwrap();
+    let RuleKind::Eccn2022(t) = &set.rules()[0].kind else {
+        panic!("kind")
+    };
+    assert_eq!(t.transfer_rate.gbs(), 600.0);
+    assert_eq!(t.tpp.get(), 4800.0);
+}
+
+#[test]
+fn every_problem_is_reported() {
+    let text = r#"
+[[rule]]
+id = "Bad_Id"
+kind = "eccn-2023"
+title = "t"
+short = "s"
+effective = "2023-13-01"
+source = "https://example.com"
+destinations = "China"
+[rule.thresholds]
+a1_tpp = 4800
+a2_tpp = -1
+surprise = 3
+"#;
+    let got = errors(text);
+    let want = [
+        "`Bad_Id`: field `id` `Bad_Id` is not kebab-case",
+        "field `summary` is required",
+        "field `effective` `2023-13-01` is not a date",
+        "field `thresholds.a2_tpp` must be a positive number",
+        "field `thresholds.a2_pd` is required for kind `eccn-2023`",
+        "field `thresholds.surprise` is not a threshold of this rule",
+    ];
+    for w in want {
+        assert!(
+            got.iter().any(|g| g.contains(w)),
+            "missing `{w}` in {got:#?}"
+        );
+    }
+}
+
+#[test]
+fn unknown_kind_and_field_are_refused() {
+    let got = errors(&MINIMAL.replace("eccn-2022", "eccn-2099"));
+    assert!(got[0].contains("`eccn-2099` is not one of"), "{got:?}");
+    let got = errors(&MINIMAL.replace("summary = \"x\"", "summary = \"x\"\nsumary = \"y\""));
+    assert!(got[0].contains("unknown field `sumary`"), "{got:?}");
+}
+
+#[test]
+fn a_file_without_a_3a090_rule_is_refused() {
+    let text = r#"
+[[rule]]
+id = "d"
+kind = "diffusion"
+title = "t"
+short = "s"
+effective = "2025-01-13"
+source = "https://example.com"
+destinations = "x"
+summary = "x"
+"#;
+    assert!(errors(text)[0].contains("has no 3A090 rule"));
+}
+
+#[test]
+fn diffusion_is_in_force_only_until_rescinded() {
+    let set = RuleSet::builtin().unwrap();
+    let has = |d: Date| {
+        set.in_force(d)
+            .iter()
+            .any(|r| matches!(r.kind, RuleKind::Diffusion))
+    };
+    assert!(!has(Date::ymd(2025, 1, 12)));
+    assert!(has(Date::ymd(2025, 1, 13)));
+    assert!(has(Date::ymd(2025, 5, 12)));
+    assert!(!has(Date::ymd(2025, 5, 13)));
+    // Only one 3A090 rule is ever in force.
+    let eccn = set
+        .in_force(Date::ymd(2026, 6, 1))
+        .iter()
+        .filter(|r| r.kind.is_eccn())
+        .count();
+    assert_eq!(eccn, 1);
+}
