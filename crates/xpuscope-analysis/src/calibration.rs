@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use xpuscope_model::catalog::Catalog;
 use xpuscope_model::chip::Precision;
+use xpuscope_model::units::Bytes;
 use xpuscope_perf::comm::{self, Algorithm};
 use xpuscope_perf::efficiency::Efficiency;
 use xpuscope_perf::engine::Engine;
@@ -356,7 +357,7 @@ pub fn predict_training(cat: &Catalog, c: &TrainingCase, eff: &Efficiency) -> Re
         seq_len: c.seq_len,
         global_batch: c.global_batch,
         precision: p,
-        usable_fraction: 0.9,
+        usable_fraction: xpuscope_perf::USABLE_MEMORY_FRACTION,
         fixed: Fixed {
             tp: Some(c.tp),
             pp: Some(c.pp),
@@ -425,8 +426,9 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
             Some("ring") => Algorithm::Ring,
             _ => Algorithm::Best,
         };
-        let p = hardware(cat, &c.chip, eff)
-            .map(|hw| micro::all_reduce_busbw(&hw, c.chips, c.bytes, eff, algorithm).gbs());
+        let p = hardware(cat, &c.chip, eff).map(|hw| {
+            micro::all_reduce_busbw(&hw, c.chips, Bytes::new(c.bytes), eff, algorithm).gbs()
+        });
         out.push(
             result(&c.id, CaseKind::AllReduce, "bus GB/s", c.busbw_gbs, p)
                 .cited(&c.source, c.assumption.as_ref()),
@@ -438,14 +440,14 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
                 ep: c.ep,
                 span: c.ep,
                 tokens: c.tokens,
-                token_bytes: c.hidden * c.element_bytes,
+                token_bytes: Bytes::new(c.hidden * c.element_bytes),
                 k: c.top_k,
                 topk_groups: None,
             };
             let (t, bytes) = comm::all_to_all(&hw, eff, &x);
             match c.us {
                 Some(_) => t.us(),
-                None => bytes / t.get() / 1e9,
+                None => bytes.get() / t.get() / 1e9,
             }
         });
         let (metric, measured) = match (c.us, c.gbs) {

@@ -1,6 +1,6 @@
-//! Speed of the cost model: one inference evaluation, one training evaluation, a layout search.
+//! Speed of the cost model: one inference evaluation, one engine step, a layout search.
 //!
-//! `cargo bench -p xpuscope-core` prints the times; the README quotes them. The search benchmark
+//! `cargo bench -p xpuscope-perf` prints the times; the README quotes them. The search benchmark
 //! reports layouts per second through criterion's element throughput.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -8,7 +8,7 @@ use xpuscope_model::{Catalog, Precision};
 use xpuscope_perf::infer::Evaluator;
 use xpuscope_perf::search::{self, Fixed, Space};
 use xpuscope_perf::train::Trainer;
-use xpuscope_perf::{Batch, Efficiency, InferConfig, Layout, Precisions};
+use xpuscope_perf::{Batch, Efficiency, InferConfig, Layout, Precisions, StepShape};
 
 fn bench(c: &mut Criterion) {
     let cat = Catalog::builtin().expect("built-in catalogue loads");
@@ -32,14 +32,45 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 let ev = Evaluator::new(h100, black_box(model), &cfg, &eff).unwrap();
                 black_box(ev.evaluate(32, 32))
-            })
+            });
         },
     );
     let ev = Evaluator::new(h100, model, &cfg, &eff).unwrap();
     c.bench_function("infer: prepared evaluation (prefill + mean decode)", |b| {
-        b.iter(|| black_box(ev.evaluate(black_box(32), 32)))
+        b.iter(|| black_box(ev.evaluate(black_box(32), 32)));
     });
+    // One engine step of a continuous-batching server: a 512-token chunk after 1024 cached tokens
+    // and 63 decodes at contexts from 1k to 5k, priced from the step's sums.
+    let mut step = StepShape::for_model(model);
+    step.add_prefill(512, 1024);
+    for i in 0..63u64 {
+        step.add_decode(1024 + 64 * i);
+    }
+    c.bench_function(
+        "step: 1 prefill chunk + 63 decodes, llama-3.1-405b tp8",
+        |b| b.iter(|| black_box(ev.step(black_box(&step)))),
+    );
     let moe = cat.model("deepseek-v3").unwrap();
+    let ds_cfg = InferConfig {
+        layout: Layout {
+            tp: 1,
+            dp: 8,
+            ep: 8,
+            ..Layout::SINGLE
+        },
+        precisions: Precisions::for_weights(Precision::Fp8),
+        ..InferConfig::new(4096, 1024)
+    };
+    let ds = Evaluator::new(cat.chip("h200-sxm").unwrap(), moe, &ds_cfg, &eff).unwrap();
+    let mut ds_step = ds.step_shape();
+    ds_step.add_prefill(2048, 0);
+    for i in 0..127u64 {
+        ds_step.add_decode(2048 + 32 * i);
+    }
+    c.bench_function(
+        "step: 1 prefill chunk + 127 decodes, deepseek-v3 dp8 ep8",
+        |b| b.iter(|| black_box(ds.step(black_box(&ds_step)))),
+    );
     let moe_cfg = InferConfig {
         layout: Layout {
             tp: 1,
@@ -63,7 +94,7 @@ fn bench(c: &mut Criterion) {
                 )
                 .unwrap();
                 black_box(ev.run().unwrap())
-            })
+            });
         },
     );
 
@@ -75,7 +106,7 @@ fn bench(c: &mut Criterion) {
         seq_len: 8192,
         global_batch: 1024,
         precision: Precision::Bf16,
-        usable_fraction: 0.9,
+        usable_fraction: xpuscope_perf::USABLE_MEMORY_FRACTION,
         fixed: Fixed::default(),
     };
     let layouts = search::search(&trainer, &space, None).evaluated;

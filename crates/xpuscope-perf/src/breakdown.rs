@@ -4,8 +4,7 @@
 //! adds to it without allocating, which keeps the cost model's inner loop free of the heap. It
 //! knows nothing of models or layouts: `ops` decides what to record.
 
-use crate::ops::Costs;
-use xpuscope_model::units::{Bytes, Flops, FlopsPerSecond, Seconds};
+use xpuscope_model::units::{Bytes, BytesPerSecond, Flops, FlopsPerSecond, Seconds};
 
 /// Classes of operators, for the breakdown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,6 +112,58 @@ impl Bound {
             Bound::Communication => "communication",
             Bound::Overhead => "overhead",
         }
+    }
+}
+
+/// The price of one kernel: the roofline `max(flops / rate, bytes / bandwidth)` plus a fixed time
+/// per launch. The one formula every kernel of the cost model (and every microbenchmark
+/// prediction in `micro`) is priced by.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct KernelCost {
+    /// Arithmetic time at the achievable rate.
+    pub compute: Seconds,
+    /// Memory time at the achievable bandwidth.
+    pub memory: Seconds,
+    /// Fixed launch time: kernels x per-kernel overhead.
+    pub overhead: Seconds,
+}
+
+impl KernelCost {
+    /// Prices `kernels` launches that together do `flops` at `rate` and move `bytes` at
+    /// `bandwidth`, each launch costing `overhead`. A zero rate (no native support) is taken as
+    /// 1 FLOP/s rather than dividing by zero.
+    #[inline]
+    pub fn price(
+        flops: Flops,
+        bytes: Bytes,
+        rate: FlopsPerSecond,
+        bandwidth: BytesPerSecond,
+        overhead: Seconds,
+        kernels: f64,
+    ) -> KernelCost {
+        KernelCost {
+            compute: Seconds::new(flops.get() / rate.get().max(1.0)),
+            memory: bytes / bandwidth,
+            overhead: overhead * kernels,
+        }
+    }
+
+    /// The roofline time: the larger of compute and memory time.
+    #[inline]
+    pub fn roof(&self) -> Seconds {
+        self.compute.max(self.memory)
+    }
+
+    /// Wall time: roofline plus launch overhead.
+    #[inline]
+    pub fn time(&self) -> Seconds {
+        self.roof() + self.overhead
+    }
+
+    /// Whether arithmetic, not memory, sets the roofline (ties count as compute).
+    #[inline]
+    pub fn is_compute_bound(&self) -> bool {
+        self.compute >= self.memory
     }
 }
 
@@ -258,49 +309,45 @@ impl Breakdown {
         bounds[best]
     }
 
-    /// Records a kernel run `times` times.
+    /// Records a kernel priced as `k`, doing `flops` and moving `bytes` each time, run `times`
+    /// times.
     #[inline]
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn kernel(
+    pub(crate) fn record(
         &mut self,
         class: OpClass,
-        flops: f64,
-        bytes: f64,
-        rate: FlopsPerSecond,
-        c: &Costs,
-        kernels: f64,
+        k: &KernelCost,
+        flops: Flops,
+        bytes: Bytes,
         times: f64,
     ) {
-        let compute = flops / rate.get().max(1.0);
-        let memory = bytes / c.bandwidth;
-        let overhead = kernels * c.overhead;
         let e = &mut self.classes[class as usize];
-        let roof = compute.max(memory) * times;
-        e.time += Seconds::new(roof + overhead * times);
-        e.flops += Flops::new(flops * times);
-        e.bytes += Bytes::new(bytes * times);
-        if compute >= memory {
-            e.compute_time += Seconds::new(roof);
+        let roof = k.roof() * times;
+        e.time += roof + k.overhead * times;
+        e.flops += flops * times;
+        e.bytes += bytes * times;
+        if k.is_compute_bound() {
+            e.compute_time += roof;
         } else {
-            e.memory_time += Seconds::new(roof);
+            e.memory_time += roof;
         }
-        e.overhead_time += Seconds::new(overhead * times);
+        e.overhead_time += k.overhead * times;
     }
 
-    /// Records a transfer: `latency + bytes / bandwidth`, run `times` times.
+    /// Records a transfer of `bytes` taking `time` on the wire plus a fixed `latency`, run `times`
+    /// times.
     #[inline]
     pub(crate) fn transfer(
         &mut self,
         class: OpClass,
-        bytes: f64,
-        time: f64,
-        latency: f64,
+        bytes: Bytes,
+        time: Seconds,
+        latency: Seconds,
         times: f64,
     ) {
         let e = &mut self.classes[class as usize];
-        e.time += Seconds::new((time + latency) * times);
-        e.bytes += Bytes::new(bytes * times);
-        e.comm_time += Seconds::new(time * times);
-        e.overhead_time += Seconds::new(latency * times);
+        e.time += (time + latency) * times;
+        e.bytes += bytes * times;
+        e.comm_time += time * times;
+        e.overhead_time += latency * times;
     }
 }

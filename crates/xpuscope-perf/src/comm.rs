@@ -4,10 +4,11 @@
 //! switch that reduces in the network (NVLink SHARP) lets each chip send `S` once and receive the
 //! sum once. NCCL picks whichever is faster, and so does this. Inside the scale-up domain the link
 //! is the fabric; a group that spans domains runs at the network's bandwidth and latency.
+//! It prices single collectives; which collectives a pass needs is for `ops` and `train`.
 
 use crate::efficiency::Efficiency;
 use crate::hardware::Hardware;
-use xpuscope_model::units::Seconds;
+use xpuscope_model::units::{Bytes, Seconds};
 
 /// Which algorithms an all-reduce may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +26,7 @@ pub fn all_reduce(
     eff: &Efficiency,
     n: u32,
     span: u32,
-    bytes: f64,
+    bytes: Bytes,
     latency: Seconds,
     algorithm: Algorithm,
 ) -> Seconds {
@@ -33,6 +34,7 @@ pub fn all_reduce(
         return Seconds::ZERO;
     }
     let nf = f64::from(n);
+    let bytes = bytes.get();
     let inside = span <= hw.domain;
     let bw = hw.link_for(span).get();
     let lat = if inside { latency } else { eff.network_latency };
@@ -55,7 +57,7 @@ pub struct Exchange {
     /// Tokens this chip sends.
     pub tokens: f64,
     /// Bytes of one token vector.
-    pub token_bytes: f64,
+    pub token_bytes: Bytes,
     /// Experts per token.
     pub k: f64,
     /// Group-limited routing: the most nodes one token may reach.
@@ -67,7 +69,7 @@ pub struct Exchange {
 /// A token goes once to each distinct destination (DeepEP deduplicates per rank, and across nodes
 /// per node, forwarding inside the node over the fabric); group-limited routing caps the nodes a
 /// token reaches at `topk_groups`.
-pub fn all_to_all(hw: &Hardware, eff: &Efficiency, x: &Exchange) -> (Seconds, f64) {
+pub fn all_to_all(hw: &Hardware, eff: &Efficiency, x: &Exchange) -> (Seconds, Bytes) {
     let Exchange {
         ep,
         span,
@@ -77,7 +79,7 @@ pub fn all_to_all(hw: &Hardware, eff: &Efficiency, x: &Exchange) -> (Seconds, f6
         topk_groups,
     } = *x;
     if ep <= 1 {
-        return (Seconds::ZERO, 0.0);
+        return (Seconds::ZERO, Bytes::ZERO);
     }
     let epf = f64::from(ep);
     let (dests, bw, lat) = if span <= hw.domain {
@@ -95,12 +97,15 @@ pub fn all_to_all(hw: &Hardware, eff: &Efficiency, x: &Exchange) -> (Seconds, f6
             eff.network_latency,
         )
     };
-    let bytes = tokens * dests * token_bytes;
-    (Seconds::new(bytes / (bw * eff.collective)) + lat, bytes)
+    let bytes = tokens * dests * token_bytes.get();
+    (
+        Seconds::new(bytes / (bw * eff.collective)) + lat,
+        Bytes::new(bytes),
+    )
 }
 
 /// Bytes each chip puts on its link for that all-reduce (for breakdowns).
-pub fn all_reduce_wire_bytes(n: u32, bytes: f64) -> f64 {
+pub fn all_reduce_wire_bytes(n: u32, bytes: Bytes) -> Bytes {
     let nf = f64::from(n);
-    bytes * 2.0 * (nf - 1.0) / nf
+    Bytes::new(bytes.get() * 2.0 * (nf - 1.0) / nf)
 }

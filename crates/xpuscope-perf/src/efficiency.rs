@@ -4,6 +4,7 @@
 //! parameter below says what it is, which public measurement fixed it (the case ids, M1, P1, ...,
 //! are those of `catalog/calibration/public.toml`), and how it was fitted. There are deliberately few: a model with one knob per test case would fit the
 //! public cases and fail the hidden ones. `xpuscope validate` shows how well these generalise.
+//! This module holds numbers only; it does not apply them (see `hardware`, `ops`) or fit them.
 
 use xpuscope_model::units::Seconds;
 

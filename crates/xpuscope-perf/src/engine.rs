@@ -2,7 +2,8 @@
 //!
 //! The public inference measurements come from TensorRT-LLM 0.5 (October 2023), whose kernels differ
 //! from today's engines in two documented ways that the physics alone cannot know. A profile names
-//! them; everything else (rates, bandwidths, per-kernel overheads) is shared.
+//! them; everything else (rates, bandwidths, per-kernel overheads) is shared. A profile does not
+//! schedule requests or model batching policy.
 
 use crate::efficiency::Efficiency;
 use xpuscope_model::units::Seconds;

@@ -2,7 +2,8 @@
 //! efficiency parameters applied once.
 //!
 //! Resolving up front keeps the inner loops free of lookups and `Option`s, and turns a missing
-//! catalogue value into one clear error naming the field and how to supply it.
+//! catalogue value into one clear error naming the field and how to supply it. It does not
+//! choose compute precisions (see `precision`) or price operators (see `ops`).
 
 use crate::efficiency::Efficiency;
 use crate::PerfError;
@@ -81,8 +82,9 @@ impl Hardware {
         }
         // A chip listing only FP16 runs BF16 work at its FP16 rate and vice versa (same units).
         let (bf16, fp16) = (Precision::Bf16.index(), Precision::Fp16.index());
+        let sixteen = chip.peak_16bit().map_or(FlopsPerSecond::ZERO, |(_, f)| f);
         if peak[bf16].get() == 0.0 {
-            peak[bf16] = peak[fp16];
+            peak[bf16] = sixteen;
         }
         if peak[fp16].get() == 0.0 {
             peak[fp16] = peak[bf16];

@@ -5,18 +5,28 @@
 //! to `input_len + output_len`; `e2e = TTFT + (output_len - 1) x TPOT`; throughput is
 //! `batch x output_len / e2e`. The batch is split evenly over data-parallel replicas; pipeline
 //! stages run one after another for a single static batch.
+//!
+//! [`Evaluator::step`] prices one engine step of a continuous-batching server ([`StepShape`]) with
+//! the same operators. This module does not schedule requests or simulate a server over time.
+
+use std::ops::Deref;
+use std::sync::Arc;
 
 use crate::breakdown::Breakdown;
 use crate::efficiency::Efficiency;
 use crate::engine::Engine;
 use crate::hardware::Hardware;
 use crate::layout::Layout;
-use crate::ops::{Costs, Shape, Sharded};
+use crate::ops::{Costs, Shape, Sharded, StepShape};
 use crate::precision::{ComputePlan, Precisions};
-use crate::{check_layout, PerfError};
+use crate::{check_layout, PerfError, USABLE_MEMORY_FRACTION};
 use xpuscope_model::chip::Chip;
 use xpuscope_model::model::Model;
 use xpuscope_model::units::{Bytes, Seconds};
+
+/// The default cap for `Batch::Max`: 2048 concurrent sequences, beyond which engines' schedulers
+/// rarely go (vLLM's `max_num_seqs` defaults to 256-1024) and throughput no longer grows.
+pub const DEFAULT_MAX_BATCH: u64 = 2048;
 
 /// How many sequences run together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,9 +50,10 @@ pub struct InferConfig {
     pub output_len: u64,
     /// Concurrent sequences across the deployment.
     pub batch: Batch,
-    /// Cap for `Batch::Max` (default 2048).
+    /// Cap for `Batch::Max` (default [`DEFAULT_MAX_BATCH`]).
     pub max_batch: u64,
-    /// Fraction of memory capacity usable for weights, KV cache and activations (default 0.9).
+    /// Fraction of memory capacity usable for weights, KV cache and activations (default
+    /// [`USABLE_MEMORY_FRACTION`]).
     pub usable_fraction: f64,
     /// Serving-engine behaviour.
     pub engine: Engine,
@@ -57,8 +68,8 @@ impl InferConfig {
             input_len,
             output_len,
             batch: Batch::Fixed(1),
-            max_batch: 2048,
-            usable_fraction: 0.9,
+            max_batch: DEFAULT_MAX_BATCH,
+            usable_fraction: USABLE_MEMORY_FRACTION,
             engine: Engine::Modern,
         }
     }
@@ -128,22 +139,25 @@ const PREFILL_CHUNK_TOKENS: f64 = 8192.0;
 
 /// A prepared evaluator for one chip, model and layout: everything that does not depend on batch
 /// or lengths is resolved once, so evaluating many batches costs microseconds each.
-pub struct Evaluator<'a> {
+///
+/// `M` is how it holds the model: `&Model` (borrowed, for one evaluation) or `Arc<Model>` (owned,
+/// for a long-lived server or Python object). Either way a pass reads it through one pointer.
+pub struct Evaluator<M = Arc<Model>> {
     hw: Hardware,
     plan: ComputePlan,
     costs: Costs,
-    sharded: Sharded<'a>,
+    sharded: Sharded<M>,
     cfg: InferConfig,
 }
 
-impl<'a> Evaluator<'a> {
+impl<M: Deref<Target = Model>> Evaluator<M> {
     /// Checks the layout against the model and resolves the chip.
     pub fn new(
         chip: &Chip,
-        model: &'a Model,
+        model: M,
         cfg: &InferConfig,
         eff: &Efficiency,
-    ) -> Result<Evaluator<'a>, PerfError> {
+    ) -> Result<Evaluator<M>, PerfError> {
         cfg.precisions.validate()?;
         if cfg.layout.cp != 1 {
             return Err(PerfError::Layout(
@@ -165,7 +179,7 @@ impl<'a> Evaluator<'a> {
                 cfg.input_len, cfg.output_len
             )));
         }
-        check_layout(model, &cfg.layout)?;
+        check_layout(&model, &cfg.layout)?;
         let hw = Hardware::from_chip(chip, eff)?;
         if cfg.layout.tp > 1 || cfg.layout.pp > 1 || cfg.layout.needs_all_to_all() {
             hw.require_link()?;
@@ -192,28 +206,15 @@ impl<'a> Evaluator<'a> {
 
     /// Memory on the fullest chip with the model split as `s` (the configured split, or another
     /// tensor-parallel degree when looking for one that fits).
-    fn memory_with(&self, s: &Sharded, batch: u64) -> MemoryUse {
-        let m = s.model;
+    fn memory_with<N: Deref<Target = Model>>(&self, s: &Sharded<N>, batch: u64) -> MemoryUse {
+        let m: &Model = &s.model;
         let l = s.layout;
-        let pp = f64::from(l.pp);
         let wb = self.plan.weight_bytes;
-        let layers = f64::from(m.layers);
-        let moe = f64::from(m.moe_layers());
-        let per_stage = (layers / pp).ceil() / layers;
-        let mut elems =
-            layers * s.attention_weights() + (layers - moe) * s.mlp_weights(m.ffn as f64);
-        if let Some(e) = m.moe {
-            let router = m.hidden as f64 * f64::from(e.experts);
-            elems += moe * (s.expert_weights() + s.shared_expert_weights() + router);
-        }
-        let weights = elems * per_stage * wb + s.embedding_weights() * 2.0;
+        let w = s.weight_elements();
+        let weights = w.all_layers() * wb + w.embedding * 2.0;
 
         let ctx = (self.cfg.input_len + self.cfg.output_len) as f64;
-        let window = m.sliding_window.map_or(ctx, |w| (w.window as f64).min(ctx));
-        let windowed = f64::from(m.windowed_layers());
-        let token_layers = (layers - windowed) * ctx + windowed * window;
-        let kv_per_seq =
-            token_layers * per_stage * s.kv_elements_per_token_layer() * self.plan.kv_bytes;
+        let kv_per_seq = s.kv_cache_elements(ctx) * self.plan.kv_bytes;
         let seqs = (batch as f64 / f64::from(l.dp)).ceil();
 
         let chunk = (seqs * self.cfg.input_len as f64).min(PREFILL_CHUNK_TOKENS);
@@ -240,6 +241,42 @@ impl<'a> Evaluator<'a> {
             usable: capacity * self.cfg.usable_fraction,
             capacity,
         }
+    }
+
+    /// KV-cache bytes one sequence of `context` tokens holds on the fullest chip: all layers of
+    /// its pipeline stage, MLA's latent where the model has it, windowed layers capped at the
+    /// window, in the configured KV-cache precision. Memory accounting uses it at full context.
+    pub fn kv_cache_bytes(&self, context: u64) -> Bytes {
+        Bytes::new(self.sharded.kv_cache_elements(context as f64) * self.plan.kv_bytes)
+    }
+
+    /// KV-cache bytes one more token of context adds on the fullest chip while the context is
+    /// within every window (beyond a window, only full-attention layers keep growing): what a
+    /// paged allocator that gives every layer a slot per token reserves.
+    pub fn kv_cache_bytes_per_token(&self) -> Bytes {
+        let s = &self.sharded;
+        let layers = f64::from(s.model.layers);
+        Bytes::new(
+            layers * s.stage_fraction() * s.kv_elements_per_token_layer() * self.plan.kv_bytes,
+        )
+    }
+
+    /// An empty engine step for this evaluator's model (see [`StepShape::for_model`]).
+    pub fn step_shape(&self) -> StepShape {
+        StepShape::for_model(&self.sharded.model)
+    }
+
+    /// One engine step on one data-parallel replica: its prefill chunks and decodes priced by the
+    /// same operators as [`Evaluator::prefill`] and [`Evaluator::decode_step`]. Every replica is
+    /// taken to run a step of the same shape (the expert all-to-all and routing assume it).
+    #[inline]
+    pub fn step(&self, shape: &StepShape) -> Breakdown {
+        debug_assert_eq!(
+            shape.window(),
+            self.step_shape().window(),
+            "a step shape built for another model's window"
+        );
+        self.sharded.step(&self.hw, &self.costs, shape)
     }
 
     /// The largest batch (a multiple of the DP degree, at most `max_batch`) that fits; 0 if none.
@@ -345,7 +382,7 @@ impl<'a> Evaluator<'a> {
         let out_tokens = batch as f64 * self.cfg.output_len as f64;
         let memory = self.memory(batch);
         let mut notes = self.plan.notes.clone();
-        let m = self.sharded.model;
+        let m: &Model = &self.sharded.model;
         let total = self.cfg.input_len + self.cfg.output_len;
         if total > m.max_context {
             notes.push(format!(
@@ -399,7 +436,7 @@ impl<'a> Evaluator<'a> {
     /// The error for a model whose weights do not fit even one sequence, with the smallest TP
     /// that would.
     fn does_not_fit(&self) -> PerfError {
-        let m = self.sharded.model;
+        let m: &Model = &self.sharded.model;
         let mem = self.memory(u64::from(self.cfg.layout.dp));
         let mut smallest = None;
         for tp in [1u32, 2, 4, 8, 16, 32, 64, 128] {

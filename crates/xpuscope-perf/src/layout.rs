@@ -1,5 +1,5 @@
 //! Parallel layouts: how a deployment or training job splits a model over chips, and the checks
-//! that the degrees divide what they split.
+//! that the degrees divide what they split. Nothing here prices anything.
 
 use crate::PerfError;
 use xpuscope_model::model::Model;
@@ -51,6 +51,15 @@ impl Layout {
     /// its local experts, and the usual all-reduce combines them.
     pub fn needs_all_to_all(&self) -> bool {
         self.ep > 1 && self.ep * self.expert_tp() > self.tp
+    }
+
+    /// Every degree as one short string, `tp8 pp2 dp4 cp1 ep1`: the form the comparison's
+    /// training cells already print (other outputs add or omit degrees and keep their own).
+    pub fn label(&self) -> String {
+        format!(
+            "tp{} pp{} dp{} cp{} ep{}",
+            self.tp, self.pp, self.dp, self.cp, self.ep
+        )
     }
 
     /// Copies of each expert across a stage (expert data parallelism).

@@ -1,8 +1,18 @@
-//! Performance models: inference and training on one or many chips, from one operator cost model.
+//! xpuscope's physics: how long inference requests, engine steps and training steps take on one
+//! or many chips, and how much memory they need, from one operator cost model.
 //!
-//! `ops` costs a pass through the model operator by operator on one chip; `infer` and `train`
-//! build requests and training steps from passes; `efficiency` holds the few fitted parameters;
-//! `hardware` and `precision` resolve a catalogue chip into rates once per evaluation.
+//! `ops` costs a pass through the model operator by operator on one chip (a uniform batch, or an
+//! engine step's mix of prefill chunks and decodes, [`StepShape`]); `infer` and `train` build
+//! requests and training steps from passes; `search` searches training layouts; `micro` predicts
+//! single kernels for validation; `efficiency` holds the few fitted parameters; `hardware` and
+//! `precision` resolve a catalogue chip into rates once per evaluation. Quantities in public
+//! signatures are unit types from `xpuscope_model::units`.
+//!
+//! What it deliberately does not do: no I/O (it takes domain types and returns typed values), no
+//! output formats (text, JSON and charts live in the report and CLI crates), no export-control
+//! rules, and no cost in dollars (that is `xpuscope-analysis`).
+
+#![warn(missing_docs)]
 
 pub mod breakdown;
 pub mod comm;
@@ -19,12 +29,20 @@ pub mod train;
 
 use xpuscope_model::units::Bytes;
 
-pub use breakdown::{Bound, Breakdown, OpClass};
+pub use breakdown::{Bound, Breakdown, KernelCost, OpClass};
 pub use efficiency::Efficiency;
 pub use engine::Engine;
-pub use infer::{infer, Batch, InferConfig, InferResult};
+pub use infer::{infer, Batch, Evaluator, InferConfig, InferResult, DEFAULT_MAX_BATCH};
 pub use layout::{check_layout, check_layout_with, Layout};
+pub use ops::StepShape;
 pub use precision::{ComputePlan, Precisions};
+pub use train::StepParts;
+
+/// Fraction of a chip's memory capacity the models let weights, KV cache and activations use, by
+/// default, in inference and training alike. It is the serving engines' own default: vLLM's
+/// `gpu_memory_utilization` defaults to 0.9, leaving the rest to the CUDA context, the allocator's
+/// fragmentation and buffers no model counts.
+pub const USABLE_MEMORY_FRACTION: f64 = 0.9;
 
 /// Why a performance question has no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

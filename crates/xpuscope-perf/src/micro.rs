@@ -1,23 +1,26 @@
 //! Microbenchmark predictions: one GEMM, a streaming kernel, one all-reduce.
 //!
 //! These use exactly the formulas of the operator cost model (`ops`), exposed one at a time so
-//! `validate` can hold each efficiency parameter against the measurement that fixed it.
+//! `validate` can hold each efficiency parameter against the measurement that fixed it. They
+//! predict; they do not read measurements or compute errors (that is `xpuscope-analysis`).
 
+use crate::breakdown::KernelCost;
 use crate::comm::{self, Algorithm};
 use crate::efficiency::Efficiency;
 use crate::hardware::Hardware;
 use xpuscope_model::chip::Precision;
-use xpuscope_model::units::{BytesPerSecond, FlopsPerSecond, Seconds};
+use xpuscope_model::units::{Bytes, BytesPerSecond, Flops, FlopsPerSecond, Seconds};
 
-/// Roofline time of one kernel: `max(flops / rate, bytes / bandwidth) + overhead`.
+/// Roofline time of one kernel launch: `max(flops / rate, bytes / bandwidth) + overhead`, the
+/// [`KernelCost`] every operator of the cost model is priced by.
 pub fn kernel_time(
-    flops: f64,
-    bytes: f64,
+    flops: Flops,
+    bytes: Bytes,
     rate: FlopsPerSecond,
     bandwidth: BytesPerSecond,
     overhead: Seconds,
 ) -> Seconds {
-    Seconds::new((flops / rate.get()).max(bytes / bandwidth.get())) + overhead
+    KernelCost::price(flops, bytes, rate, bandwidth, overhead, 1.0).time()
 }
 
 /// Achievable GEMM rate for a precision on a chip.
@@ -42,8 +45,8 @@ pub fn gemm(
     let flops = 2.0 * m * n * k;
     let bytes = (m * k + k * n) * p.bytes() + m * n * 2.0;
     let t = kernel_time(
-        flops,
-        bytes,
+        Flops::new(flops),
+        Bytes::new(bytes),
         gemm_rate(hw, p, eff),
         hw.bandwidth * eff.memory,
         eff.kernel_overhead,
@@ -60,7 +63,7 @@ pub fn stream(hw: &Hardware, eff: &Efficiency) -> BytesPerSecond {
 pub fn all_reduce_time(
     hw: &Hardware,
     n: u32,
-    bytes: f64,
+    bytes: Bytes,
     eff: &Efficiency,
     algorithm: Algorithm,
 ) -> Seconds {
@@ -71,11 +74,11 @@ pub fn all_reduce_time(
 pub fn all_reduce_busbw(
     hw: &Hardware,
     n: u32,
-    bytes: f64,
+    bytes: Bytes,
     eff: &Efficiency,
     algorithm: Algorithm,
 ) -> BytesPerSecond {
     let nf = f64::from(n);
     let t = all_reduce_time(hw, n, bytes, eff, algorithm);
-    BytesPerSecond::new(bytes * 2.0 * (nf - 1.0) / nf / t.get())
+    BytesPerSecond::new(bytes.get() * 2.0 * (nf - 1.0) / nf / t.get())
 }

@@ -4,7 +4,7 @@
 //! its weight and activation formats when the chip supports that natively. When it does not (FP8 on
 //! an A100 or an Ascend 910B, FP4 on a Hopper), the work falls back the way real engines do:
 //! weight-only kernels that read the narrow weights and compute in 16 bits. Every fallback leaves a
-//! note for the output.
+//! note for the output. It chooses formats and rates; it does not price anything.
 
 use crate::efficiency::Efficiency;
 use crate::hardware::Hardware;

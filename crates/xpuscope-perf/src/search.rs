@@ -5,6 +5,9 @@
 //! recomputation and virtual stages only change how it is combined. The search costs that forward
 //! once per group and evaluates the 4 x 3 x |vp| variants from it, with no allocation per layout.
 //! Groups run on all cores with rayon; each keeps its own top ten, merged at the end.
+//!
+//! The search only enumerates and ranks; every number comes from `train`. It does not choose
+//! between chips or price anything in dollars.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -47,7 +50,7 @@ pub struct Space {
     pub global_batch: u64,
     /// Training precision.
     pub precision: Precision,
-    /// Usable memory fraction.
+    /// Usable memory fraction (usually [`crate::USABLE_MEMORY_FRACTION`]).
     pub usable_fraction: f64,
     /// Dimensions the user fixed.
     pub fixed: Fixed,
@@ -91,9 +94,19 @@ impl Space {
     }
 }
 
-/// The largest sequence length or batch the models accept: far beyond any real run, small enough
-/// that products of them stay exact in floating point.
-pub const MAX_TOKENS: u64 = 1 << 40;
+pub use crate::train::MAX_TOKENS;
+
+/// Context-parallel degrees tried: powers of two up to 32, past the 16 of Llama 3's 128k-context
+/// run (Dubey et al. 2024); beyond it the K/V ring no longer hides under attention.
+const CP_CHOICES: [u32; 6] = [1, 2, 4, 8, 16, 32];
+/// Micro-batches tried (sequences per replica): powers of two up to 16; larger ones only add
+/// activation memory once the GEMMs are large.
+const MICRO_BATCH_CHOICES: [u64; 5] = [1, 2, 4, 8, 16];
+/// The most virtual stages per chip tried (interleaved 1F1B): Megatron-LM's runs use up to 8,
+/// and more shrinks the bubble less than it adds pipeline transfers.
+const MAX_VP: u32 = 8;
+/// ZeRO stages tried: all four.
+const ZERO_CHOICES: [u8; 4] = [0, 1, 2, 3];
 
 /// How many results to keep.
 pub const TOP: usize = 10;
@@ -138,6 +151,8 @@ fn groups(t: &Trainer, s: &Space) -> Vec<(Layout, u64)> {
     let hw = t.hardware();
     let chips = u64::from(s.chips);
     let heads = model.heads;
+    // Tensor parallelism stays inside the scale-up domain: beyond it every layer's all-reduces
+    // cross the network, which no published run does.
     let mut tps: Vec<u32> = divisors(heads)
         .filter(|&d| d <= u64::from(hw.domain.max(1)) && chips % d == 0)
         .map(|d| d as u32)
@@ -153,8 +168,8 @@ fn groups(t: &Trainer, s: &Space) -> Vec<(Layout, u64)> {
     if let Some(pp) = s.fixed.pp {
         pps = vec![pp];
     }
-    let cps = choices(s.fixed.cp, &[1, 2, 4, 8, 16, 32]);
-    let mbs = choices(s.fixed.micro_batch, &[1, 2, 4, 8, 16]);
+    let cps = choices(s.fixed.cp, &CP_CHOICES);
+    let mbs = choices(s.fixed.micro_batch, &MICRO_BATCH_CHOICES);
     let mut out = Vec::new();
     for &tp in &tps {
         for &pp in &pps {
@@ -234,7 +249,7 @@ impl Partial {
 /// Searches every valid layout. `progress`, if given, counts layout groups done (out of
 /// [`group_count`]).
 pub fn search(t: &Trainer, s: &Space, progress: Option<&AtomicU64>) -> Outcome {
-    let zeros = choices(s.fixed.zero, &[0, 1, 2, 3]);
+    let zeros = choices(s.fixed.zero, &ZERO_CHOICES);
     let recomputes = choices(s.fixed.recompute, &Recompute::ALL);
     let gs = groups(t, s);
     let layers = t.model().layers;
@@ -256,7 +271,11 @@ pub fn search(t: &Trainer, s: &Space, progress: Option<&AtomicU64>) -> Outcome {
             if t.check(&base).is_ok() {
                 let fwd = t.forward(&base);
                 let per_stage = layers.div_ceil(layout.pp);
-                let max_vp = if layout.pp > 1 { per_stage.min(8) } else { 1 };
+                let max_vp = if layout.pp > 1 {
+                    per_stage.min(MAX_VP)
+                } else {
+                    1
+                };
                 for vp in 1..=max_vp {
                     if s.fixed.vp.is_some_and(|f| f != vp) || (vp > 1 && per_stage % vp != 0) {
                         continue;

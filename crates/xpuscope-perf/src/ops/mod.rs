@@ -1,0 +1,326 @@
+//! The operator cost model: what one pass through the model costs on one chip.
+//!
+//! A pass is a batch of tokens going through every layer once: a prefill, a decode step, an
+//! engine step mixing both ([`StepShape`]) or a training micro-batch's forward. For each operator
+//! of a layer (projections, attention, MLP or experts, norms, collectives) the model counts FLOPs
+//! and bytes moved on one chip after sharding, and prices it with [`KernelCost`]:
+//! `max(FLOPs / achievable rate, bytes / achievable bandwidth) + kernels x overhead`. Identical
+//! layers are costed once and multiplied: a model has at most four layer kinds (dense or MoE MLP,
+//! full or windowed attention). Results accumulate into a fixed-size [`Breakdown`] by operator
+//! class, so a pass allocates nothing.
+//!
+//! This module knows shapes and layouts; it does not know what a request, a scheduler or a
+//! training step is (see `infer` and `train`), and it does not decide what fits in memory.
+
+mod attention;
+mod mlp;
+mod step;
+mod weights;
+
+use std::ops::Deref;
+
+pub use step::StepShape;
+pub use weights::WeightElements;
+
+use crate::breakdown::{Breakdown, KernelCost, OpClass};
+use crate::comm::{self, Algorithm};
+use crate::efficiency::Efficiency;
+use crate::engine::Engine;
+use crate::hardware::Hardware;
+use crate::layout::Layout;
+use crate::precision::ComputePlan;
+use attention::Attend;
+use xpuscope_model::model::Model;
+use xpuscope_model::units::{Bytes, BytesPerSecond, Flops, FlopsPerSecond, Seconds};
+
+/// How many tokens go through one pass on one chip, and what they attend to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    /// Sequences per data-parallel replica.
+    pub seqs: f64,
+    /// New (query) tokens per sequence on this chip (prompt length in prefill, 1 in decode, the
+    /// local slice of a training sequence under context parallelism).
+    pub queries: f64,
+    /// Keys each sequence's queries may see: its full length so far.
+    pub context: f64,
+    /// Whether the queries are themselves the context (causal prefill or training) rather than
+    /// new tokens reading a cache (decode).
+    pub causal: bool,
+    /// Tokens whose logits are computed per sequence (1 in inference, all in training).
+    pub logits_per_seq: f64,
+    /// Context-parallel degree (1 outside training).
+    pub cp: f64,
+}
+
+impl Shape {
+    /// Tokens one chip's GEMMs process.
+    #[inline]
+    pub fn tokens(&self) -> f64 {
+        self.seqs * self.queries
+    }
+}
+
+/// Kernel launches per operator. Each launch is charged the fitted
+/// [`Efficiency::kernel_overhead`] (5 us), so at batch 1, where a small model's decode step is
+/// mostly fixed time, these counts decide the row as much as bandwidth does. They count the
+/// kernels an engine launches per operator, not anything fitted.
+pub(crate) mod kernels {
+    /// One fused kernel: a norm, an element-wise pass, an embedding gather, a plain projection.
+    pub const FUSED: f64 = 1.0;
+    /// A bias add after the fused QKV GEMM, for models with attention biases.
+    pub const BIAS: f64 = 1.0;
+    /// MLA's four projections: query down (or direct), KV down, query up, KV up.
+    pub const MLA_PROJECTIONS: f64 = 4.0;
+    /// Attention: the rotary/cache-write kernel, then the attention kernel itself.
+    pub const ATTENTION: f64 = 2.0;
+    /// A dense MLP: the fused gate-up GEMM, then the down GEMM.
+    pub const MLP: f64 = 2.0;
+    /// The router: its GEMM, then the top-k selection.
+    pub const ROUTER: f64 = 2.0;
+    /// Routed experts: permute, grouped gate-up GEMM, grouped down GEMM, unpermute.
+    pub const EXPERTS: f64 = 4.0;
+    /// The LM head: its GEMM, then the softmax/sampling kernel.
+    pub const LM_HEAD: f64 = 2.0;
+}
+
+/// Chip and plan numbers the inner loop needs, resolved once per evaluation.
+pub struct Costs {
+    /// Achievable memory bandwidth.
+    bandwidth: BytesPerSecond,
+    /// Per-kernel fixed time.
+    overhead: Seconds,
+    gemm: FlopsPerSecond,
+    attention: FlopsPerSecond,
+    /// Bytes per weight, activation and KV-cache element.
+    wb: f64,
+    ab: f64,
+    kvb: f64,
+    link_eff: f64,
+    /// All-reduce latency inside the scale-up domain, and beyond it.
+    lat_up: Seconds,
+    lat_out: Seconds,
+    imbalance: f64,
+    kv_shared: bool,
+    eff: Efficiency,
+}
+
+impl Costs {
+    /// Resolves rates for a chip, plan and serving engine.
+    pub fn new(hw: &Hardware, plan: &ComputePlan, eff: &Efficiency, engine: Engine) -> Costs {
+        Costs {
+            bandwidth: hw.bandwidth * eff.memory,
+            overhead: eff.kernel_overhead,
+            gemm: plan.gemm_rate,
+            attention: hw.peak(xpuscope_model::chip::Precision::Bf16)
+                * engine.attention_efficiency(eff),
+            wb: plan.weight_bytes,
+            ab: plan.act_bytes,
+            kvb: plan.kv_bytes,
+            link_eff: eff.collective,
+            lat_up: engine.allreduce_latency(eff),
+            lat_out: eff.network_latency,
+            imbalance: eff.moe_imbalance,
+            kv_shared: engine.shares_kv_across_group(),
+            eff: *eff,
+        }
+    }
+
+    /// Records `kernels` launches doing `flops` at `rate` and moving `bytes`, `times` times.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn kernel(
+        &self,
+        b: &mut Breakdown,
+        class: OpClass,
+        flops: f64,
+        bytes: f64,
+        rate: FlopsPerSecond,
+        kernels: f64,
+        times: f64,
+    ) {
+        let (flops, bytes) = (Flops::new(flops), Bytes::new(bytes));
+        let k = KernelCost::price(flops, bytes, rate, self.bandwidth, self.overhead, kernels);
+        b.record(class, &k, flops, bytes, times);
+    }
+}
+
+/// Bytes of one 16-bit activation element (engines keep residual streams in BF16).
+const ACT16: f64 = 2.0;
+
+/// The per-chip dimensions of a model under a layout.
+///
+/// `M` is how the model is held: `&Model` for a short evaluation, `Arc<Model>` (or `Box`) for a
+/// long-lived evaluator that owns it. Access goes through one pointer either way.
+pub struct Sharded<M> {
+    /// The model.
+    pub model: M,
+    /// The layout.
+    pub layout: Layout,
+    heads: f64,
+    kv_heads: f64,
+    hidden: f64,
+}
+
+impl<M: Deref<Target = Model>> Sharded<M> {
+    /// Splits `model` by `layout` (the caller has checked that the degrees divide).
+    pub fn new(model: M, layout: Layout) -> Sharded<M> {
+        let tp = f64::from(layout.tp);
+        let heads = model.heads as f64 / tp;
+        // KV heads split over TP while there are enough; beyond that each chip keeps one copy.
+        let kv_heads = (model.kv_heads as f64 / tp).max(1.0);
+        let hidden = model.hidden as f64;
+        Sharded {
+            model,
+            layout,
+            heads,
+            kv_heads,
+            hidden,
+        }
+    }
+
+    /// Share of the layers on the fullest stage: `ceil(layers / pp) / layers`. Stages need not be
+    /// equal (Llama 3 405B ran 126 layers on 16 stages, Megatron's uneven first and last stages).
+    pub fn stage_fraction(&self) -> f64 {
+        let layers = self.model.layers;
+        f64::from(layers.div_ceil(self.layout.pp)) / f64::from(layers)
+    }
+
+    /// KV-cache elements per token per full-attention layer on one chip.
+    pub fn kv_elements_per_token_layer(&self) -> f64 {
+        match self.model.mla {
+            // The latent cache is not split by heads: every TP rank keeps all of it.
+            Some(m) => m.latent_width() as f64,
+            None => 2.0 * self.kv_heads * self.model.head_dim as f64,
+        }
+    }
+
+    /// KV-cache elements one sequence of `context` tokens holds on the fullest chip: every layer
+    /// of its stage keeps every token, except windowed layers, which keep at most the window.
+    pub fn kv_cache_elements(&self, context: f64) -> f64 {
+        let m: &Model = &self.model;
+        let layers = f64::from(m.layers);
+        let window = m
+            .sliding_window
+            .map_or(context, |w| (w.window as f64).min(context));
+        let windowed = f64::from(m.windowed_layers());
+        let token_layers = (layers - windowed) * context + windowed * window;
+        token_layers * self.stage_fraction() * self.kv_elements_per_token_layer()
+    }
+
+    /// Tensor-parallel all-reduce of `bytes` (see `comm::all_reduce`).
+    fn tp_all_reduce(&self, b: &mut Breakdown, c: &Costs, hw: &Hardware, bytes: f64, times: f64) {
+        let n = self.layout.tp;
+        if n <= 1 || times == 0.0 {
+            return;
+        }
+        let lat = if n <= hw.domain { c.lat_up } else { c.lat_out };
+        let bytes = Bytes::new(bytes);
+        let total = comm::all_reduce(hw, &c.eff, n, n, bytes, c.lat_up, Algorithm::Best);
+        b.transfer(
+            OpClass::TpComm,
+            comm::all_reduce_wire_bytes(n, bytes),
+            total - lat,
+            lat,
+            times,
+        );
+    }
+
+    /// Costs one forward pass of `shape` through every layer, on one chip of each stage in turn.
+    pub fn forward(&self, hw: &Hardware, c: &Costs, s: &Shape) -> Breakdown {
+        self.pass(
+            hw,
+            c,
+            s.tokens(),
+            s.seqs * s.logits_per_seq,
+            Attend::Uniform(s),
+        )
+    }
+
+    /// Costs one engine step of mixed prefill chunks and decodes on one replica, with the same
+    /// operators as [`Sharded::forward`]: GEMMs over all the step's tokens, attention from the
+    /// step's sums, one logit row per sequence.
+    pub fn step(&self, hw: &Hardware, c: &Costs, s: &StepShape) -> Breakdown {
+        self.pass(
+            hw,
+            c,
+            s.tokens() as f64,
+            s.sequences() as f64,
+            Attend::Step(s),
+        )
+    }
+
+    /// One pass of `t` tokens, `lt` of them producing logits, attending as `a` says.
+    #[inline]
+    fn pass(&self, hw: &Hardware, c: &Costs, t: f64, lt: f64, a: Attend) -> Breakdown {
+        let mut b = Breakdown::default();
+        let m: &Model = &self.model;
+        let h = self.hidden;
+        let window = m.sliding_window.map(|w| w.window as f64);
+        let windowed = f64::from(m.windowed_layers());
+        let full = f64::from(m.layers) - windowed;
+        let moe_layers = f64::from(m.moe_layers());
+        let dense_layers = f64::from(m.layers) - moe_layers;
+
+        c.kernel(
+            &mut b,
+            OpClass::Embedding,
+            0.0,
+            t * h * (ACT16 + ACT16),
+            c.gemm,
+            kernels::FUSED,
+            1.0,
+        );
+        self.attention_block(&mut b, c, t, a, None, full);
+        self.attention_block(&mut b, c, t, a, window, windowed);
+        self.mlp_block(&mut b, c, hw, t, false, dense_layers);
+        self.mlp_block(&mut b, c, hw, t, true, moe_layers);
+
+        // Tensor parallelism: one all-reduce after attention and one after the MLP (one per layer
+        // for parallel attention+MLP blocks), of the hidden state, in 16 bits.
+        let per_layer = if m.parallel_block { 1.0 } else { 2.0 };
+        let layers = f64::from(m.layers);
+        // Where experts are reached by all-to-all, the combine returns each token's full output:
+        // a MoE layer's MLP needs no all-reduce of its own.
+        let skipped = if self.layout.needs_all_to_all() && !m.parallel_block {
+            moe_layers
+        } else {
+            0.0
+        };
+        self.tp_all_reduce(&mut b, c, hw, t * h * ACT16, per_layer * layers - skipped);
+
+        // LM head on the logits' tokens, 16-bit weights (engines keep the head unquantised).
+        let v = m.vocab as f64 / f64::from(self.layout.tp);
+        c.kernel(
+            &mut b,
+            OpClass::LmHead,
+            2.0 * lt * h * v,
+            h * v * ACT16 + lt * (h * ACT16 + v * 4.0),
+            c.gemm,
+            kernels::LM_HEAD,
+            1.0,
+        );
+
+        // Pipeline: the hidden state crosses each stage boundary once. Stages sit beyond the
+        // scale-up domain once a stage's chips fill it.
+        if self.layout.pp > 1 {
+            let stage = self.layout.tp * self.layout.dp * self.layout.cp;
+            let span = stage * 2;
+            let bw = hw.link_for(span).get() * c.link_eff;
+            let lat = if span <= hw.domain {
+                c.lat_up
+            } else {
+                c.lat_out
+            };
+            // Megatron's scatter-gather optimisation: each TP rank sends its 1/tp slice.
+            let bytes = t * h * ACT16 / f64::from(self.layout.tp);
+            b.transfer(
+                OpClass::PpComm,
+                Bytes::new(bytes),
+                Seconds::new(bytes / bw),
+                lat,
+                f64::from(self.layout.pp - 1),
+            );
+        }
+        b
+    }
+}

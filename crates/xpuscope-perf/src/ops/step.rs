@@ -1,0 +1,194 @@
+//! One engine step of a continuous-batching server, as sums: prefill chunks (each with its own
+//! length and cached prefix) and decode tokens (each at its own context).
+//!
+//! The cost of a step depends on its requests only through a few sums (tokens, sequences,
+//! query-key pairs, cached tokens read), so a simulator keeps a [`StepShape`] up to date in O(1)
+//! per request joining or leaving, and prices it with `Sharded::step` without walking its
+//! requests. Sums are integers (pairs are kept doubled), so adding and then removing a request
+//! restores the shape exactly. This module does not schedule, queue or price anything.
+
+use xpuscope_model::model::Model;
+
+/// The work of one engine step on one data-parallel replica, kept as sums.
+///
+/// Windowed layers see at most the model's window, so the shape keeps a second set of sums
+/// bounded by it; build it with [`StepShape::for_model`] (or [`StepShape::new`] with the window)
+/// and price it with the evaluator of the same model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StepShape {
+    window: Option<u64>,
+    prefill_chunks: u64,
+    prefill_tokens: u64,
+    prefill_prefix: u64,
+    prefill_prefix_windowed: u64,
+    prefill_pairs2: u128,
+    prefill_pairs2_windowed: u128,
+    decodes: u64,
+    decode_context: u64,
+    decode_context_windowed: u64,
+}
+
+/// Twice the query-key pairs of a chunk of `chunk` queries after `prefix` cached tokens, each
+/// query seeing at most `window` keys: twice the integral of `min(x, window)` over the chunk, and
+/// at least each query's own key (the same continuous count `ops` uses for a whole prefill).
+fn pairs2(chunk: u64, prefix: u64, window: Option<u64>) -> u128 {
+    let (c, p) = (u128::from(chunk), u128::from(prefix));
+    // Twice the integral from 0 to x of min(t, w): x^2 up to w, then 2 x w - w^2.
+    let f2 = |x: u128| match window.map(u128::from) {
+        Some(w) if x > w => 2 * x * w - w * w,
+        _ => x * x,
+    };
+    (f2(p + c) - f2(p)).max(2 * c)
+}
+
+impl StepShape {
+    /// An empty step for a model whose windowed layers see `window` tokens (`None`: no window).
+    pub fn new(window: Option<u64>) -> StepShape {
+        StepShape {
+            window,
+            ..StepShape::default()
+        }
+    }
+
+    /// An empty step for `model`.
+    pub fn for_model(model: &Model) -> StepShape {
+        StepShape::new(model.sliding_window.map(|w| w.window))
+    }
+
+    /// The window its bounded sums use.
+    pub fn window(&self) -> Option<u64> {
+        self.window
+    }
+
+    fn capped(&self, tokens: u64) -> u64 {
+        self.window.map_or(tokens, |w| tokens.min(w))
+    }
+
+    /// Adds a prefill chunk of `chunk` new tokens after `prefix` tokens already cached.
+    pub fn add_prefill(&mut self, chunk: u64, prefix: u64) {
+        self.prefill_chunks += 1;
+        self.prefill_tokens += chunk;
+        self.prefill_prefix += prefix;
+        self.prefill_prefix_windowed += self.capped(prefix);
+        self.prefill_pairs2 += pairs2(chunk, prefix, None);
+        self.prefill_pairs2_windowed += pairs2(chunk, prefix, self.window);
+    }
+
+    /// Removes a chunk added with the same arguments.
+    pub fn remove_prefill(&mut self, chunk: u64, prefix: u64) {
+        self.prefill_chunks -= 1;
+        self.prefill_tokens -= chunk;
+        self.prefill_prefix -= prefix;
+        self.prefill_prefix_windowed -= self.capped(prefix);
+        self.prefill_pairs2 -= pairs2(chunk, prefix, None);
+        self.prefill_pairs2_windowed -= pairs2(chunk, prefix, self.window);
+    }
+
+    /// Adds one decode token of a sequence reading `context` cached tokens.
+    pub fn add_decode(&mut self, context: u64) {
+        self.decodes += 1;
+        self.decode_context += context;
+        self.decode_context_windowed += self.capped(context);
+    }
+
+    /// Removes a decode added with the same context.
+    pub fn remove_decode(&mut self, context: u64) {
+        self.decodes -= 1;
+        self.decode_context -= context;
+        self.decode_context_windowed -= self.capped(context);
+    }
+
+    /// New tokens through the GEMMs: every chunk's tokens plus one per decode.
+    pub fn tokens(&self) -> u64 {
+        self.prefill_tokens + self.decodes
+    }
+
+    /// Sequences in the step (each gets one row of logits).
+    pub fn sequences(&self) -> u64 {
+        self.prefill_chunks + self.decodes
+    }
+
+    /// Whether the step has no work.
+    pub fn is_empty(&self) -> bool {
+        self.sequences() == 0
+    }
+
+    /// Prefill chunks.
+    pub fn prefill_chunks(&self) -> u64 {
+        self.prefill_chunks
+    }
+
+    /// Prefill tokens (all chunks).
+    pub fn prefill_tokens(&self) -> u64 {
+        self.prefill_tokens
+    }
+
+    /// Decode tokens (one per decoding sequence).
+    pub fn decodes(&self) -> u64 {
+        self.decodes
+    }
+
+    /// Cached tokens the chunks read (their prefixes), bounded by the window if `windowed`.
+    pub fn prefill_prefix(&self, windowed: bool) -> u64 {
+        if windowed {
+            self.prefill_prefix_windowed
+        } else {
+            self.prefill_prefix
+        }
+    }
+
+    /// Query-key pairs per head of all the chunks: `sum(chunk x prefix + chunk^2 / 2)`, each
+    /// chunk at least `chunk`; within the window if `windowed`.
+    pub fn prefill_pairs(&self, windowed: bool) -> f64 {
+        let p2 = if windowed {
+            self.prefill_pairs2_windowed
+        } else {
+            self.prefill_pairs2
+        };
+        p2 as f64 / 2.0
+    }
+
+    /// Cached tokens the decodes read: the sum of their contexts, bounded by the window if
+    /// `windowed`.
+    pub fn decode_context(&self, windowed: bool) -> u64 {
+        if windowed {
+            self.decode_context_windowed
+        } else {
+            self.decode_context
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_then_removing_restores_the_shape() {
+        let mut s = StepShape::new(Some(4096));
+        let empty = s;
+        s.add_prefill(512, 9000);
+        s.add_decode(100);
+        s.add_decode(10_000);
+        s.add_prefill(8192, 0);
+        assert_eq!(s.tokens(), 512 + 2 + 8192);
+        assert_eq!(s.sequences(), 4);
+        assert_eq!(s.decode_context(true), 100 + 4096);
+        s.remove_decode(100);
+        s.remove_prefill(512, 9000);
+        s.remove_prefill(8192, 0);
+        s.remove_decode(10_000);
+        assert_eq!(s, empty);
+    }
+
+    #[test]
+    fn pairs_are_the_causal_triangle_and_the_window_band() {
+        // A whole prompt of 1000: 1000^2 / 2 pairs; after a prefix of 1000: 1000 x 1000 more.
+        assert_eq!(pairs2(1000, 0, None), 1_000_000);
+        assert_eq!(pairs2(1000, 1000, None), 2 * 1_000_000 + 1_000_000);
+        // Within a window of 100, 1000 queries far from the start see 100 keys each.
+        assert_eq!(pairs2(1000, 5000, Some(100)), 2 * 100 * 1000);
+        // One query sees at least itself.
+        assert_eq!(pairs2(1, 0, None), 2);
+    }
+}
