@@ -215,16 +215,16 @@ pub fn parse(file: &str, text: &str) -> Result<ClaimsFile, ClaimsError> {
 
 fn spec_value(chip: &Chip, field: &str) -> Result<Option<f64>, String> {
     if let Some(p) = Precision::parse(field) {
+        // BF16 and FP16 stand in for each other where the catalogue lists only one.
         let v = chip.peak(p).or_else(|| match p {
-            Precision::Bf16 => chip.peak(Precision::Fp16),
-            Precision::Fp16 => chip.peak(Precision::Bf16),
+            Precision::Bf16 | Precision::Fp16 => chip.peak_16bit().map(|(_, f)| f),
             _ => None,
         });
-        return Ok(v.map(|f| f.tflops()));
+        return Ok(v.map(xpuscope_model::units::FlopsPerSecond::tflops));
     }
     match field {
-        "memory_gib" => Ok(chip.capacity().map(|b| b.gib())),
-        "bandwidth_gbs" => Ok(chip.bandwidth().map(|b| b.gbs())),
+        "memory_gib" => Ok(chip.capacity().map(xpuscope_model::units::Bytes::gib)),
+        "bandwidth_gbs" => Ok(chip.bandwidth().map(xpuscope_model::units::BytesPerSecond::gbs)),
         "tdp_w" => Ok(chip.tdp.as_ref().map(|t| t.value.get())),
         other => Err(format!(
             "unknown spec field `{other}`; use a precision (bf16, fp16, fp8, int8, ...), memory_gib, bandwidth_gbs or tdp_w"
@@ -313,7 +313,8 @@ impl<'a> Checker<'a> {
                                     lo,
                                     hi,
                                     cell.bound.map_or(String::new(), |b| format!(
-                                        "; {chip} is {b}-bound"
+                                        "; {chip} is {}-bound",
+                                        b.as_str()
                                     ))
                                 ),
                             )

@@ -141,6 +141,47 @@ pub fn run_cost(hour: &ChipHour, chips: u32, time: Seconds) -> Dollars {
     hour.total() * (f64::from(chips) * time.hours())
 }
 
+/// What a run of `tokens` tokens at `tokens_per_s` on `chips` chips takes: its time, its
+/// chip-hours and, where the chip is priced, its cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunBudget {
+    /// Tokens of the run.
+    pub tokens: f64,
+    /// Wall time.
+    pub time: Seconds,
+    /// Chips times hours.
+    pub chip_hours: f64,
+    /// The cost of one chip-hour, or why it is unknown.
+    pub chip_hour: Result<ChipHour, CostError>,
+}
+
+impl RunBudget {
+    /// The budget of a run.
+    pub fn new(
+        chip: &Chip,
+        chips: u32,
+        tokens_per_s: f64,
+        tokens: f64,
+        costs: &CostAssumptions,
+    ) -> RunBudget {
+        let time = Seconds::new(tokens / tokens_per_s);
+        RunBudget {
+            tokens,
+            time,
+            chip_hours: time.hours() * f64::from(chips),
+            chip_hour: costs.chip_hour(chip),
+        }
+    }
+
+    /// The run's cost, where the chip is priced.
+    pub fn cost(&self, chips: u32) -> Option<Dollars> {
+        self.chip_hour
+            .as_ref()
+            .ok()
+            .map(|h| run_cost(h, chips, self.time))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use xpuscope_analysis::compare::CompareConfig;
+use xpuscope_analysis::cost::CostAssumptions;
+use xpuscope_report::options::defaults;
 
 /// Output format shared by every command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -76,7 +79,22 @@ pub enum Command {
     },
     /// US export controls (EAR 3A090): a chip's classification on a date and why, its timeline,
     /// what-if on its specs, and design to threshold. Informational, not legal advice.
-    Export(crate::commands::export::ExportArgs),
+    Export(ExportArgs),
+}
+
+/// The name a flag value is written with (`trtllm-0.5`), which is the name the options layer
+/// parses.
+pub trait FlagName {
+    /// The value as written on the command line.
+    fn name(&self) -> String;
+}
+
+impl<T: ValueEnum> FlagName for T {
+    fn name(&self) -> String {
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// A precision name as a flag value.
@@ -90,20 +108,6 @@ pub enum PrecisionArg {
     Fp4,
 }
 
-impl PrecisionArg {
-    pub fn get(self) -> xpuscope_model::Precision {
-        use xpuscope_model::Precision as P;
-        match self {
-            PrecisionArg::Bf16 => P::Bf16,
-            PrecisionArg::Fp16 => P::Fp16,
-            PrecisionArg::Fp8 => P::Fp8,
-            PrecisionArg::Int8 => P::Int8,
-            PrecisionArg::Int4 => P::Int4,
-            PrecisionArg::Fp4 => P::Fp4,
-        }
-    }
-}
-
 /// A KV-cache precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KvArg {
@@ -111,18 +115,6 @@ pub enum KvArg {
     Fp16,
     Fp8,
     Int8,
-}
-
-impl KvArg {
-    pub fn get(self) -> xpuscope_model::Precision {
-        use xpuscope_model::Precision as P;
-        match self {
-            KvArg::Bf16 => P::Bf16,
-            KvArg::Fp16 => P::Fp16,
-            KvArg::Fp8 => P::Fp8,
-            KvArg::Int8 => P::Int8,
-        }
-    }
 }
 
 /// `xpuscope infer` flags.
@@ -165,10 +157,10 @@ pub struct InferArgs {
     #[arg(long, default_value = "1")]
     pub batch: String,
     /// Cap for `--batch max`.
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = xpuscope_perf::DEFAULT_MAX_BATCH)]
     pub max_batch: u64,
     /// Fraction of memory usable for weights, KV cache and activations.
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = xpuscope_perf::USABLE_MEMORY_FRACTION)]
     pub memory_fraction: f64,
     /// Serving-engine behaviour: `modern` (vLLM, SGLang, TensorRT-LLM >= 0.7) or `trtllm-0.5`.
     #[arg(long, value_enum, default_value_t = EngineArg::Modern)]
@@ -181,15 +173,6 @@ pub enum EngineArg {
     Modern,
     #[value(name = "trtllm-0.5")]
     TrtLlm05,
-}
-
-impl EngineArg {
-    pub fn get(self) -> xpuscope_perf::Engine {
-        match self {
-            EngineArg::Modern => xpuscope_perf::Engine::Modern,
-            EngineArg::TrtLlm05 => xpuscope_perf::Engine::TrtLlm05,
-        }
-    }
 }
 
 /// A recomputation choice.
@@ -260,7 +243,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub search: bool,
     /// Fraction of memory usable.
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = xpuscope_perf::USABLE_MEMORY_FRACTION)]
     pub memory_fraction: f64,
     #[command(flatten)]
     pub cost: CostArgs,
@@ -270,19 +253,19 @@ pub struct TrainArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct CostArgs {
     /// Years over which the chip's price is depreciated.
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = CostAssumptions::default().depreciation_years)]
     pub depreciation_years: f64,
     /// Average power draw as a fraction of TDP.
-    #[arg(long, default_value_t = 0.7)]
+    #[arg(long, default_value_t = CostAssumptions::default().utilisation)]
     pub utilisation: f64,
     /// Power usage effectiveness of the datacenter.
-    #[arg(long, default_value_t = 1.3)]
+    #[arg(long, default_value_t = CostAssumptions::default().pue)]
     pub pue: f64,
     /// Electricity price, $ per kWh.
-    #[arg(long, default_value_t = 0.10)]
+    #[arg(long, default_value_t = CostAssumptions::default().electricity_per_kwh)]
     pub electricity: f64,
     /// Colocation (space, cooling, network), $ per kW of TDP per month.
-    #[arg(long, default_value_t = 150.0)]
+    #[arg(long, default_value_t = CostAssumptions::default().hosting_per_kw_month)]
     pub hosting_per_kw_month: f64,
     /// Override: rent per chip-hour in dollars (replaces the ownership cost model).
     #[arg(long)]
@@ -296,13 +279,13 @@ pub struct CompareArgs {
     #[arg(required = true, num_args = 2..)]
     pub chips: Vec<String>,
     /// Model id or config.json path.
-    #[arg(long, default_value = "llama-3.1-70b")]
+    #[arg(long, default_value = defaults::MODEL)]
     pub model: String,
     /// Chips serving the inference rows (one node).
-    #[arg(long = "chips", default_value_t = 8)]
+    #[arg(long = "chips", default_value_t = CompareConfig::default().infer_chips)]
     pub infer_chips: u32,
     /// Chips for the training row.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = CompareConfig::default().train_chips)]
     pub train_chips: u32,
     /// Weight precision for inference rows.
     #[arg(long, value_enum, default_value_t = PrecisionArg::Fp8)]
@@ -311,7 +294,7 @@ pub struct CompareArgs {
     #[arg(long, value_enum, default_value_t = TrainPrecisionArg::Bf16)]
     pub train_precision: TrainPrecisionArg,
     /// Tokens of the training run priced on the train row.
-    #[arg(long, default_value_t = 1e12)]
+    #[arg(long, default_value_t = CompareConfig::default().train_tokens)]
     pub train_tokens: f64,
     /// Serving-engine behaviour.
     #[arg(long, value_enum, default_value_t = EngineArg::Modern)]
@@ -360,10 +343,10 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',', default_value = "1")]
     pub batch: Vec<String>,
     /// Prompt lengths.
-    #[arg(long, value_delimiter = ',', default_value = "1024")]
+    #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_INPUT_LEN])]
     pub input_len: Vec<u64>,
     /// Output lengths.
-    #[arg(long, value_delimiter = ',', default_value = "256")]
+    #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_OUTPUT_LEN])]
     pub output_len: Vec<u64>,
     /// Weight precisions.
     #[arg(long, value_delimiter = ',', value_enum, default_value = "bf16")]
@@ -375,13 +358,13 @@ pub struct SweepArgs {
     #[arg(long, value_enum, default_value_t = EngineArg::Modern)]
     pub engine: EngineArg,
     /// Chip counts (training).
-    #[arg(long, value_delimiter = ',', default_value = "64")]
+    #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_TRAIN_CHIPS])]
     pub chip_count: Vec<u32>,
     /// Sequence lengths (training).
-    #[arg(long, value_delimiter = ',', default_value = "4096")]
+    #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_SEQ_LEN])]
     pub seq_len: Vec<u64>,
     /// Global batch in sequences (training).
-    #[arg(long, value_delimiter = ',', default_value = "512")]
+    #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_GLOBAL_BATCH])]
     pub global_batch: Vec<u64>,
     /// Training precision.
     #[arg(long, value_enum, default_value_t = TrainPrecisionArg::Bf16)]
@@ -400,7 +383,7 @@ pub struct RooflineArgs {
     #[arg(required = true, num_args = 1..)]
     pub chips: Vec<String>,
     /// Model id or config.json path.
-    #[arg(long, default_value = "llama-3.1-70b")]
+    #[arg(long, default_value = defaults::MODEL)]
     pub model: String,
     /// Tensor-parallel degree.
     #[arg(long, default_value_t = 1)]
@@ -409,15 +392,62 @@ pub struct RooflineArgs {
     #[arg(long, value_enum, default_value_t = PrecisionArg::Fp8)]
     pub weights: PrecisionArg,
     /// Batch.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = defaults::ROOFLINE_BATCH)]
     pub batch: u64,
     /// Prompt tokens.
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = defaults::ROOFLINE_INPUT_LEN)]
     pub input_len: u64,
     /// Generated tokens.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = defaults::ROOFLINE_OUTPUT_LEN)]
     pub output_len: u64,
     /// Write the chart to this SVG file.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<std::path::PathBuf>,
+}
+
+/// `xpuscope export` flags.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  xpuscope export h20 --date 2025-07-01
+  xpuscope export h20 --timeline
+  xpuscope export h20 --set bf16_tflops=200 --set fp8_tflops=400
+  xpuscope export h100-sxm --set die_area_mm2=1600 --set datacenter=false
+  xpuscope export --design --die-area-mm2 814 --memory-bandwidth-gbs 4000
+
+--set keys: fp64_tflops, fp32_tflops, tf32_tflops, bf16_tflops, fp16_tflops, fp8_tflops, int8_tops,
+fp4_tflops, int4_tops (dense), die_area_mm2, memory_bandwidth_gbs, scale_up_gbs (both directions),
+datacenter (true|false). Informational only, not legal advice.")]
+pub struct ExportArgs {
+    /// Chip id (see `xpuscope chips`); not used with --design.
+    #[arg(required_unless_present = "design", conflicts_with = "design")]
+    pub chip: Option<String>,
+
+    /// The date whose rules apply, YYYY-MM-DD [default: today].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+
+    /// Show the chip's status at every rule change instead of on one date.
+    #[arg(long, conflicts_with_all = ["date", "design"])]
+    pub timeline: bool,
+
+    /// What-if: override one of the chip's specs, as KEY=VALUE (repeatable; see the keys below).
+    #[arg(long = "set", value_name = "KEY=VALUE", conflicts_with = "design")]
+    pub set: Vec<String>,
+
+    /// Design to threshold: the most dense throughput per precision that stays outside each
+    /// paragraph, for a die of --die-area-mm2.
+    #[arg(long, requires = "die_area_mm2")]
+    pub design: bool,
+
+    /// With --design: total logic die area in mm².
+    #[arg(long, value_name = "MM2", requires = "design")]
+    pub die_area_mm2: Option<f64>,
+
+    /// With --design: whether the part is designed or marketed for datacenters [default: true].
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set, requires = "design")]
+    pub datacenter: Option<bool>,
+
+    /// With --design: DRAM bandwidth in GB/s (checked against the 2025 letters and 2026 policy).
+    #[arg(long, value_name = "GB/S", requires = "design")]
+    pub memory_bandwidth_gbs: Option<f64>,
 }

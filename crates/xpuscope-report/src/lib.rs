@@ -11,5 +11,10 @@
 //! the front ends decide where the bytes go.
 
 pub mod charts;
+pub mod error;
+pub mod options;
 pub mod svg;
 pub mod table;
+pub mod views;
+
+pub use error::{Error, Result};

@@ -1,32 +1,17 @@
-//! Cost flags into core assumptions, shared by `train` and `compare`.
+//! Cost flags into raw cost options, shared by `train` and `compare`.
 
-use xpuscope_analysis::cost::CostAssumptions;
+use xpuscope_report::options::CostOptions;
 
 use crate::cli::CostArgs;
 
-/// The assumptions the flags describe.
-pub fn assumptions(a: &CostArgs) -> CostAssumptions {
-    CostAssumptions {
-        depreciation_years: a.depreciation_years,
-        utilisation: a.utilisation,
-        pue: a.pue,
-        electricity_per_kwh: a.electricity,
-        hosting_per_kw_month: a.hosting_per_kw_month,
-        rent_per_hour: a.chip_hour_price,
-    }
-}
-
-/// One line stating the assumptions, for text output.
-pub fn describe(c: &CostAssumptions) -> String {
-    match c.rent_per_hour {
-        Some(r) => format!("cost: rent ${r:.2} per chip-hour"),
-        None => format!(
-            "cost: price over {} years, power at {:.0}% of TDP x PUE {} x ${}/kWh, hosting ${}/kW-month",
-            c.depreciation_years,
-            c.utilisation * 100.0,
-            c.pue,
-            c.electricity_per_kwh,
-            c.hosting_per_kw_month
-        ),
+/// The raw options the flags give.
+pub fn options(a: &CostArgs) -> CostOptions {
+    CostOptions {
+        depreciation_years: Some(a.depreciation_years),
+        utilisation: Some(a.utilisation),
+        pue: Some(a.pue),
+        electricity: Some(a.electricity),
+        hosting_per_kw_month: Some(a.hosting_per_kw_month),
+        chip_hour_price: a.chip_hour_price,
     }
 }

@@ -1,7 +1,6 @@
 //! One module per command. Each turns flags into options, calls the core, and renders the result as
 //! text or JSON. `run` returns the output instead of printing it, so tests can check it.
 
-mod breakdown;
 mod catalog;
 mod claims;
 mod compare;

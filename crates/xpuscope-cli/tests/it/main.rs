@@ -5,3 +5,4 @@ mod export;
 mod perf;
 mod suite;
 mod util;
+mod views;
