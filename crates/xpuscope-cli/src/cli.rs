@@ -64,6 +64,9 @@ pub enum Command {
     /// Training performance: step time, MFU, memory, time and cost to train; `--search` finds
     /// the best parallel layout.
     Train(TrainArgs),
+    /// Serving under load: a step-level simulation of continuous batching as vLLM, SGLang or
+    /// TensorRT-LLM schedules it; TTFT/TPOT/ITL/E2E percentiles, throughput, goodput.
+    Serve(ServeArgs),
     /// Chips side by side on a workload suite: value, ratio to the first chip, cost.
     Compare(CompareArgs),
     /// Evaluate every combination of chips, models, layouts, batches and lengths; one row per point
@@ -450,4 +453,97 @@ pub struct ExportArgs {
     /// With --design: DRAM bandwidth in GB/s (checked against the 2025 letters and 2026 policy).
     #[arg(long, value_name = "GB/S", requires = "design")]
     pub memory_bandwidth_gbs: Option<f64>,
+}
+
+/// A serving engine's scheduler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServeEngineArg {
+    /// vLLM V1: decodes first, chunked prefills fill the token budget, preemption by recompute.
+    Vllm,
+    /// SGLang: prefill-first batches, chunked prefill, retraction when decoding runs out.
+    Sglang,
+    /// TensorRT-LLM: in-flight batching, no-evict admission.
+    Trtllm,
+}
+
+/// `xpuscope serve` flags.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  xpuscope serve --chip h100-sxm --model llama-3.1-8b --weights fp8 --input-len 1000 --output-len 1000 --concurrency 64
+  xpuscope serve --chip h20 --model deepseek-r1 --tp 8 --weights fp8 --input-len 1000 --output-len 1000 --concurrency 64
+  xpuscope serve --chip h200-sxm --model llama-3.1-70b --tp 4 --weights fp8 --input-len 2000 --output-len 200 --request-rate 8 --slo-ttft 2 --slo-tpot 0.05")]
+pub struct ServeArgs {
+    /// Chip id.
+    #[arg(long)]
+    pub chip: String,
+    /// Model id, or a path to a Hugging Face config.json.
+    #[arg(long)]
+    pub model: String,
+    /// Tensor-parallel degree.
+    #[arg(long, default_value_t = 1)]
+    pub tp: u32,
+    /// Pipeline-parallel stages.
+    #[arg(long, default_value_t = 1)]
+    pub pp: u32,
+    /// Expert-parallel degree (MoE layers; spans the tp x dp chips of a stage).
+    #[arg(long, default_value_t = 1)]
+    pub ep: u32,
+    /// Data-parallel replicas (attention-DP with --tp 1 --ep N); each sees 1/dp of the traffic.
+    #[arg(long, default_value_t = 1)]
+    pub dp: u32,
+    /// Weight precision.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
+    pub weights: PrecisionArg,
+    /// KV-cache precision.
+    #[arg(long = "kv-cache", value_enum, default_value_t = KvArg::Bf16)]
+    pub kv_cache: KvArg,
+    /// The engine whose scheduler runs the steps.
+    #[arg(long, value_enum, default_value_t = ServeEngineArg::Vllm)]
+    pub engine: ServeEngineArg,
+    /// Most sequences per step (default: the engine's for this chip).
+    #[arg(long)]
+    pub max_num_seqs: Option<u64>,
+    /// Most tokens per step, the chunked-prefill budget (default: the engine's for this chip).
+    #[arg(long)]
+    pub max_num_tokens: Option<u64>,
+    /// Share of memory for weights, activations and KV cache (default: the engine's).
+    #[arg(long)]
+    pub memory_fraction: Option<f64>,
+    /// Prompt tokens per request (the largest, with --length-range).
+    #[arg(long)]
+    pub input_len: u64,
+    /// Output tokens per request (the largest, with --length-range).
+    #[arg(long)]
+    pub output_len: u64,
+    /// Draw each length uniformly from [R x L, L] (vLLM's --random-range-ratio).
+    #[arg(long, value_name = "R")]
+    pub length_range: Option<f64>,
+    /// Requests in flight: a closed loop, or with --request-rate its cap.
+    #[arg(long)]
+    pub concurrency: Option<u64>,
+    /// Poisson arrivals at this many requests per second (an open loop).
+    #[arg(long, value_name = "R")]
+    pub request_rate: Option<f64>,
+    /// Gamma shape of the arrival gaps (1 is Poisson, below 1 burstier).
+    #[arg(long)]
+    pub burstiness: Option<f64>,
+    /// Send every request at once (trtllm-bench's max-load throughput).
+    #[arg(long)]
+    pub offline: bool,
+    /// Requests to serve.
+    #[arg(long, default_value_t = xpuscope_report::views::serve::DEFAULT_REQUESTS)]
+    pub requests: u64,
+    /// Seed of the run: the same seed gives the same requests and the same answer.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// TTFT target for goodput, seconds.
+    #[arg(long, value_name = "S")]
+    pub slo_ttft: Option<f64>,
+    /// TPOT target for goodput, seconds.
+    #[arg(long, value_name = "S")]
+    pub slo_tpot: Option<f64>,
+    /// Write the per-step timeline (time, batch, prefill and decode tokens, step time, KV use)
+    /// as CSV to this file.
+    #[arg(long, value_name = "FILE")]
+    pub timeline: Option<std::path::PathBuf>,
 }

@@ -25,6 +25,9 @@ pub enum Error {
     /// that does not fit).
     #[error(transparent)]
     Perf(#[from] xpuscope_perf::PerfError),
+    /// The serving simulator cannot answer.
+    #[error(transparent)]
+    Serve(#[from] xpuscope_serve::ServeError),
     /// The export rules cannot answer.
     #[error(transparent)]
     Export(#[from] xpuscope_export::ExportError),

@@ -8,6 +8,7 @@ mod cost;
 pub mod export;
 mod infer;
 mod roofline;
+mod serve;
 mod sweep;
 pub mod train;
 mod validate;
@@ -46,6 +47,7 @@ pub fn run(args: Args) -> Result<String> {
         Command::Validate => validate::run(&ctx),
         Command::Infer(a) => infer::run(&ctx, a),
         Command::Train(a) => train::run(&ctx, a),
+        Command::Serve(a) => serve::run(&ctx, a),
         Command::Compare(a) => compare::run(&ctx, a),
         Command::Claims { file } => claims::run(&ctx, file),
         Command::Sweep(a) => sweep::run(&ctx, a),

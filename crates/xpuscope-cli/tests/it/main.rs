@@ -3,6 +3,7 @@
 mod catalog;
 mod export;
 mod perf;
+mod serve;
 mod suite;
 mod util;
 mod views;

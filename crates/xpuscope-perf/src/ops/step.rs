@@ -60,11 +60,13 @@ impl StepShape {
         self.window
     }
 
+    #[inline]
     fn capped(&self, tokens: u64) -> u64 {
         self.window.map_or(tokens, |w| tokens.min(w))
     }
 
     /// Adds a prefill chunk of `chunk` new tokens after `prefix` tokens already cached.
+    #[inline]
     pub fn add_prefill(&mut self, chunk: u64, prefix: u64) {
         self.prefill_chunks += 1;
         self.prefill_tokens += chunk;
@@ -75,6 +77,7 @@ impl StepShape {
     }
 
     /// Removes a chunk added with the same arguments.
+    #[inline]
     pub fn remove_prefill(&mut self, chunk: u64, prefix: u64) {
         self.prefill_chunks -= 1;
         self.prefill_tokens -= chunk;
@@ -85,6 +88,7 @@ impl StepShape {
     }
 
     /// Adds one decode token of a sequence reading `context` cached tokens.
+    #[inline]
     pub fn add_decode(&mut self, context: u64) {
         self.decodes += 1;
         self.decode_context += context;
@@ -92,6 +96,7 @@ impl StepShape {
     }
 
     /// Removes a decode added with the same context.
+    #[inline]
     pub fn remove_decode(&mut self, context: u64) {
         self.decodes -= 1;
         self.decode_context -= context;
@@ -99,16 +104,19 @@ impl StepShape {
     }
 
     /// New tokens through the GEMMs: every chunk's tokens plus one per decode.
+    #[inline]
     pub fn tokens(&self) -> u64 {
         self.prefill_tokens + self.decodes
     }
 
     /// Sequences in the step (each gets one row of logits).
+    #[inline]
     pub fn sequences(&self) -> u64 {
         self.prefill_chunks + self.decodes
     }
 
     /// Whether the step has no work.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.sequences() == 0
     }

@@ -12,6 +12,7 @@ pub mod cost;
 pub mod export;
 pub mod infer;
 pub mod roofline;
+pub mod serve;
 pub mod sweep;
 pub mod train;
 pub mod validate;

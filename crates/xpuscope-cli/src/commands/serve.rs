@@ -1,0 +1,59 @@
+//! `serve`: flags into options, the report layer's simulation printed, the timeline written.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use xpuscope_report::options::InferOptions;
+use xpuscope_report::views::serve::{serve, ServeOptions};
+
+use super::{json, Ctx};
+use crate::cli::{FlagName, Format, ServeArgs};
+
+/// Steps a timeline keeps at most: enough for any run a person would plot.
+const TIMELINE_STEPS: usize = 1_000_000;
+
+/// The raw options the flags give.
+fn options(a: &ServeArgs) -> ServeOptions {
+    ServeOptions {
+        deployment: InferOptions {
+            tp: Some(a.tp),
+            pp: Some(a.pp),
+            ep: Some(a.ep),
+            dp: Some(a.dp),
+            weights: Some(a.weights.name()),
+            kv_cache: Some(a.kv_cache.name()),
+            input_len: Some(a.input_len),
+            output_len: Some(a.output_len),
+            ..InferOptions::default()
+        },
+        engine: Some(a.engine.name()),
+        max_num_seqs: a.max_num_seqs,
+        max_num_tokens: a.max_num_tokens,
+        memory_fraction: a.memory_fraction,
+        length_range: a.length_range,
+        concurrency: a.concurrency,
+        request_rate: a.request_rate,
+        burstiness: a.burstiness,
+        offline: Some(a.offline),
+        requests: Some(a.requests),
+        seed: Some(a.seed),
+        slo_ttft: a.slo_ttft,
+        slo_tpot: a.slo_tpot,
+        timeline_steps: a.timeline.as_ref().map(|_| TIMELINE_STEPS),
+    }
+}
+
+/// `xpuscope serve`.
+pub fn run(ctx: &Ctx, a: &ServeArgs) -> Result<String> {
+    let chip = ctx.catalog.chip(&a.chip)?;
+    let model = Arc::new(crate::load::model(&ctx.catalog, &a.model)?);
+    let view = serve(chip, model, &options(a))?;
+    if let Some(path) = &a.timeline {
+        std::fs::write(path, view.timeline_csv())
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    Ok(match ctx.format {
+        Format::Json => json(&view)?,
+        Format::Text => view.text(),
+    })
+}

@@ -1,0 +1,126 @@
+//! `serve` through the real binary: the JSON contract, the text, and bad input.
+
+use super::util::{fails, json, ok};
+
+const BASE: &[&str] = &[
+    "serve",
+    "--chip",
+    "h100-sxm",
+    "--model",
+    "llama-3.1-8b",
+    "--weights",
+    "fp8",
+    "--input-len",
+    "512",
+    "--output-len",
+    "128",
+    "--requests",
+    "200",
+];
+
+fn with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    BASE.iter().chain(extra).copied().collect()
+}
+
+#[test]
+fn serve_json_contract() {
+    let v = json(&with(&[
+        "--concurrency",
+        "32",
+        "--slo-ttft",
+        "1",
+        "--slo-tpot",
+        "0.05",
+    ]));
+    for k in [
+        "chips",
+        "requests",
+        "duration_s",
+        "output_tokens_per_s",
+        "output_tokens_per_s_per_chip",
+        "input_tokens_per_s",
+        "requests_per_s",
+        "goodput_requests_per_s",
+        "steps",
+        "preemptions",
+        "kv_cache_peak_fraction",
+        "mean_batch",
+        "mean_tokens_per_step",
+    ] {
+        assert!(v[k].is_number(), "{k}: {}", v[k]);
+    }
+    for k in ["ttft_s", "tpot_s", "itl_s", "e2e_s"] {
+        for p in ["mean", "p50", "p90", "p99"] {
+            assert!(v[k][p].as_f64().unwrap() > 0.0, "{k}.{p}");
+        }
+    }
+    assert_eq!(v["requests"], 200);
+    // Closed loop at 32: the engine runs close to 32 sequences a step.
+    let batch = v["mean_batch"].as_f64().unwrap();
+    assert!(batch > 24.0 && batch <= 32.0, "{batch}");
+    // Output rate = requests x output tokens / duration.
+    let rate = 200.0 * 128.0 / v["duration_s"].as_f64().unwrap();
+    assert!((v["output_tokens_per_s"].as_f64().unwrap() / rate - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn serve_text_and_engines() {
+    for engine in ["vllm", "sglang", "trtllm"] {
+        let out = ok(&with(&["--concurrency", "16", "--engine", engine]));
+        assert!(out.contains(&format!("{engine} engine")), "{out}");
+        assert!(out.contains("TTFT") && out.contains("time bound"), "{out}");
+    }
+}
+
+#[test]
+fn serve_errors_are_one_sentence() {
+    fails(
+        &with(&["--concurrency", "0"]),
+        "--concurrency must be at least 1",
+    );
+    fails(&with(&[]), "say how requests arrive");
+    fails(
+        &with(&["--offline", "--concurrency", "4"]),
+        "--offline sends every request at once",
+    );
+    fails(
+        &with(&["--request-rate=-3"]),
+        "--request-rate -3 must be a positive number",
+    );
+    fails(
+        &with(&["--concurrency", "4", "--length-range", "0"]),
+        "--length-range 0 must be in (0, 1]",
+    );
+    fails(
+        &[
+            "serve",
+            "--chip",
+            "l4",
+            "--model",
+            "llama-3.1-8b",
+            "--input-len",
+            "200000",
+            "--output-len",
+            "10",
+            "--concurrency",
+            "1",
+        ],
+        "too few for one request",
+    );
+    fails(
+        &[
+            "serve",
+            "--chip",
+            "l4",
+            "--model",
+            "llama-3.1-70b",
+            "--input-len",
+            "100",
+            "--output-len",
+            "10",
+            "--concurrency",
+            "1",
+        ],
+        "leaves no room for a KV cache",
+    );
+}

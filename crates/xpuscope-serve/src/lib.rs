@@ -1,0 +1,275 @@
+//! xpuscope-serve: serving under load, simulated step by step as continuous-batching engines
+//! run it.
+//!
+//! Requests arrive (a closed loop at a concurrency, an open loop at a rate, or all at once), an
+//! engine's scheduler (vLLM V1, SGLang or TensorRT-LLM) forms each step from decodes and prefill
+//! chunks under its caps and the paged KV cache, the cost model prices the step
+//! (`xpuscope_perf::Evaluator::step`) and the host adds its time; the run reports TTFT, TPOT,
+//! ITL and end-to-end percentiles, throughput, goodput under an SLO, and what the engine did.
+//!
+//! What it deliberately does not do: price kernels itself (that is `xpuscope-perf`), read files
+//! (a trace arrives as text), or print. It simulates one data-parallel replica and scales: each
+//! replica of a data-parallel deployment is taken to see an equal, independent share of the
+//! traffic (a request rate or concurrency divided by the replicas), which is how engines'
+//! load balancers aim to split it.
+
+#![warn(missing_docs)]
+
+pub mod engine;
+pub mod sim;
+pub mod stats;
+pub mod workload;
+
+use std::ops::Deref;
+
+use xpuscope_model::chip::Chip;
+use xpuscope_model::model::Model;
+use xpuscope_model::units::Bytes;
+use xpuscope_perf::{Efficiency, Evaluator, InferConfig, PerfError};
+
+pub use engine::{EngineKind, EngineSettings, HostOverhead};
+pub use sim::{RunStats, StepRecord};
+pub use stats::Summary;
+pub use workload::{Arrivals, Generator, Lengths, Request};
+
+/// Why a serving question has no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ServeError {
+    /// The cost model cannot answer (a layout that does not divide, a missing spec).
+    #[error(transparent)]
+    Perf(#[from] PerfError),
+    /// An input out of range.
+    #[error("{0}")]
+    Input(String),
+    /// Not even one request fits the KV cache.
+    #[error("the KV cache holds {capacity} tokens per replica, too few for one request of {tokens} tokens; use more chips (--tp), a smaller KV format (--kv-cache fp8) or shorter requests")]
+    KvTooSmall {
+        /// Tokens one request needs.
+        tokens: u64,
+        /// Tokens the cache holds.
+        capacity: u64,
+    },
+    /// The weights and activations leave no memory for a KV cache.
+    #[error("`{model}` leaves no room for a KV cache on `{chip}`: weights and activations take {used_gib:.1} GiB per chip of {usable_gib:.1} GiB usable; use more chips (--tp) or smaller weights (--weights fp8)")]
+    NoKvRoom {
+        /// Model id.
+        model: String,
+        /// Chip id.
+        chip: String,
+        /// Weights and activations per chip, GiB.
+        used_gib: f64,
+        /// Usable memory per chip, GiB.
+        usable_gib: f64,
+    },
+}
+
+/// Latency targets a request must meet to count towards goodput.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Slo {
+    /// Most time to first token.
+    pub ttft_s: Option<f64>,
+    /// Most time per output token.
+    pub tpot_s: Option<f64>,
+}
+
+/// A serving question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServeConfig {
+    /// The deployment: layout, precisions (its lengths and batch are ignored).
+    pub infer: InferConfig,
+    /// The engine's scheduler.
+    pub engine: EngineSettings,
+    /// How requests arrive, for the whole deployment.
+    pub arrivals: Arrivals,
+    /// Request lengths.
+    pub lengths: Lengths,
+    /// Requests to serve, for the whole deployment.
+    pub requests: u64,
+    /// Seed of the run's generator.
+    pub seed: u64,
+    /// Goodput targets.
+    pub slo: Slo,
+    /// Steps to record for a timeline (0 for none).
+    pub timeline_steps: usize,
+}
+
+/// The answer.
+#[derive(Debug, Clone)]
+pub struct ServeResult {
+    /// Chips in the deployment.
+    pub chips: u32,
+    /// Data-parallel replicas simulated as one.
+    pub replicas: u32,
+    /// KV-cache tokens per replica.
+    pub kv_capacity_tokens: u64,
+    /// One replica's run.
+    pub replica: RunStats,
+    /// Output tokens per second of the whole deployment.
+    pub output_tokens_per_s: f64,
+    /// Prompt tokens per second of the whole deployment.
+    pub input_tokens_per_s: f64,
+    /// Completed requests per second of the whole deployment.
+    pub requests_per_s: f64,
+    /// Requests per second meeting the SLO, where one was given.
+    pub goodput_requests_per_s: Option<f64>,
+    /// Remarks: how the traffic was split, estimates used.
+    pub notes: Vec<String>,
+}
+
+/// KV-cache tokens one replica holds: the engine's share of each chip's memory, less weights
+/// and the activation workspace, over the KV bytes a token takes on the fullest chip.
+pub fn kv_capacity_tokens<M: Deref<Target = Model>>(
+    ev: &Evaluator<M>,
+    chip: &Chip,
+    model_id: &str,
+    dp: u32,
+    memory_fraction: f64,
+) -> Result<u64, ServeError> {
+    let m = ev.memory(u64::from(dp));
+    let usable = m.capacity * memory_fraction;
+    let fixed = m.weights + m.activations;
+    if fixed >= usable {
+        return Err(ServeError::NoKvRoom {
+            model: model_id.to_string(),
+            chip: chip.id.clone(),
+            used_gib: fixed.gib(),
+            usable_gib: usable.gib(),
+        });
+    }
+    let per_token: Bytes = ev.kv_cache_bytes_per_token();
+    Ok(((usable - fixed).get() / per_token.get()).floor() as u64)
+}
+
+/// Splits `n` over `dp` replicas (rounding up, at least 1).
+fn share(n: u64, dp: u64) -> u64 {
+    n.div_ceil(dp).max(1)
+}
+
+/// Simulates serving `cfg` on `chip` for `model`.
+pub fn simulate<M: Deref<Target = Model>>(
+    chip: &Chip,
+    model: M,
+    cfg: &ServeConfig,
+) -> Result<ServeResult, ServeError> {
+    let e = &cfg.engine;
+    if e.max_num_seqs == 0 || e.max_num_tokens == 0 || e.block_size == 0 {
+        return Err(ServeError::Input(
+            "--max-num-seqs, --max-num-tokens and the KV block size must be at least 1".into(),
+        ));
+    }
+    if !(e.memory_fraction > 0.0 && e.memory_fraction <= 1.0) {
+        return Err(ServeError::Input(format!(
+            "the memory fraction {} must be in (0, 1]",
+            e.memory_fraction
+        )));
+    }
+    if cfg.requests == 0 {
+        return Err(ServeError::Input("--requests must be at least 1".into()));
+    }
+    match cfg.arrivals {
+        Arrivals::Closed { concurrency: 0 }
+        | Arrivals::Open {
+            concurrency: Some(0),
+            ..
+        } => return Err(ServeError::Input("--concurrency must be at least 1".into())),
+        _ => {}
+    }
+    if !e.chunked_prefill && u64::from(cfg.lengths.input) > e.max_num_tokens {
+        return Err(ServeError::Input(format!(
+            "prompts of {} tokens exceed the step's {} tokens and this engine does not chunk prefills by default; raise --max-num-tokens",
+            cfg.lengths.input, e.max_num_tokens
+        )));
+    }
+    let infer = InferConfig {
+        input_len: u64::from(cfg.lengths.input),
+        output_len: u64::from(cfg.lengths.output),
+        usable_fraction: e.memory_fraction,
+        ..cfg.infer
+    };
+    let model_id = model.id.clone();
+    let max_context = model.max_context;
+    let ev = Evaluator::new(chip, model, &infer, &Efficiency::default())?;
+    let dp = infer.layout.dp;
+    let kv_tokens = kv_capacity_tokens(&ev, chip, &model_id, dp, e.memory_fraction)?;
+    // A request that cannot fit the cache even alone would be preempted and recomputed forever.
+    let longest = u64::from(cfg.lengths.input) + u64::from(cfg.lengths.output);
+    if longest.div_ceil(e.block_size) > kv_tokens / e.block_size {
+        return Err(ServeError::KvTooSmall {
+            tokens: longest,
+            capacity: kv_tokens / e.block_size * e.block_size,
+        });
+    }
+    let d = u64::from(dp);
+    let arrivals = match cfg.arrivals {
+        Arrivals::Closed { concurrency } => Arrivals::Closed {
+            concurrency: share(concurrency, d),
+        },
+        Arrivals::Open {
+            rate,
+            burstiness,
+            concurrency,
+        } => Arrivals::Open {
+            rate: rate / d as f64,
+            burstiness,
+            concurrency: concurrency.map(|c| share(c, d)),
+        },
+        Arrivals::Offline => Arrivals::Offline,
+    };
+    let mut engine = *e;
+    if engine.derive_max_seqs {
+        engine.max_num_seqs = EngineKind::sglang_max_running(kv_tokens, max_context);
+    }
+    let params = sim::Params {
+        evaluator: &ev,
+        engine,
+        kv_blocks: kv_tokens / e.block_size,
+        arrivals,
+        requests: share(cfg.requests, d),
+        timeline_steps: cfg.timeline_steps,
+    };
+    let gen = Generator::new(cfg.lengths, cfg.seed)?;
+    let run = sim::run(&params, gen)?;
+    let scale = f64::from(dp) / run.duration_s.max(f64::MIN_POSITIVE);
+    let goodput = (cfg.slo.ttft_s.is_some() || cfg.slo.tpot_s.is_some()).then(|| {
+        let good = run
+            .latencies
+            .iter()
+            .filter(|(ttft, tpot)| {
+                cfg.slo.ttft_s.is_none_or(|s| *ttft <= s)
+                    && cfg.slo.tpot_s.is_none_or(|s| tpot.is_none_or(|t| t <= s))
+            })
+            .count();
+        good as f64 * scale
+    });
+    let mut notes = Vec::new();
+    if dp > 1 {
+        notes.push(format!(
+            "{dp} data-parallel replicas simulated as one: each sees 1/{dp} of the traffic"
+        ));
+    }
+    notes.push(format!(
+        "host time per step is the {} estimate ({:.2} ms + {:.1} us per sequence{}), not yet fitted to measurements",
+        e.kind.as_str(),
+        e.host.fixed.get() * 1e3,
+        e.host.per_sequence.get() * 1e6,
+        if e.host.overlapped {
+            ", overlapped with the kernels"
+        } else {
+            ""
+        }
+    ));
+    Ok(ServeResult {
+        chips: infer.layout.chips(),
+        replicas: dp,
+        kv_capacity_tokens: kv_tokens,
+        output_tokens_per_s: run.output_tokens as f64 * scale,
+        input_tokens_per_s: run.input_tokens as f64 * scale,
+        requests_per_s: run.requests as f64 * scale,
+        goodput_requests_per_s: goodput,
+        replica: run,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests;

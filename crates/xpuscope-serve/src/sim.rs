@@ -1,0 +1,637 @@
+//! The simulator: one engine replica stepping through time. Each step the engine's scheduler
+//! picks decodes and prefill chunks under its caps and the free KV blocks, the step is priced by
+//! the cost model (`Evaluator::step` on the step's [`StepShape`]) plus the host's time, and the
+//! clock advances by that much.
+//!
+//! All state is in [`State`]; [`step`] takes the parameters and the state explicitly, and one
+//! seeded generator (in `workload`) decides every random draw, so a run is reproducible. The
+//! loop allocates nothing per step beyond the growth of its per-request records.
+//!
+//! It deliberately simulates one data-parallel replica: replicas of a data-parallel deployment
+//! see independent shares of the traffic, and the caller scales the result (see `lib.rs`).
+
+use std::collections::VecDeque;
+use std::ops::Deref;
+
+use xpuscope_model::model::Model;
+use xpuscope_perf::{Bound, Evaluator, StepShape};
+
+use crate::engine::{EngineKind, EngineSettings};
+use crate::stats::{GapHistogram, Summary};
+use crate::workload::{Arrivals, Generator, Request};
+use crate::ServeError;
+
+/// Share of the remaining output tokens of running requests that SGLang keeps free before it
+/// admits a new prefill (its `new_token_ratio`, which starts at 0.7 and decays while nothing is
+/// retracted; the starting value is used here, which admits conservatively).
+const SGLANG_NEW_TOKEN_RATIO: f64 = 0.7;
+
+/// One request's progress.
+#[derive(Debug, Clone, Copy)]
+struct Seq {
+    /// When the client sent it.
+    sent: f64,
+    input: u32,
+    output: u32,
+    /// Tokens to prefill before the next token can be sampled: the prompt, or after a
+    /// preemption the prompt and every token generated so far.
+    prefill_len: u32,
+    /// Tokens whose KV is in the cache.
+    computed: u32,
+    /// Output tokens produced.
+    generated: u32,
+    first_token: f64,
+    last_token: f64,
+    /// KV blocks held.
+    blocks: u64,
+    /// KV blocks reserved for its whole length (TensorRT-LLM's no-evict admission).
+    reserved: u64,
+}
+
+impl Seq {
+    fn prefill_remaining(&self) -> u32 {
+        self.prefill_len.saturating_sub(self.computed)
+    }
+}
+
+/// What a step did, for the timeline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepRecord {
+    /// When the step ended, seconds from the start.
+    pub time_s: f64,
+    /// Sequences in the step.
+    pub batch: u64,
+    /// Prompt tokens prefilled.
+    pub prefill_tokens: u64,
+    /// Decode tokens.
+    pub decode_tokens: u64,
+    /// The step's wall time.
+    pub step_s: f64,
+    /// Share of the KV cache in use after the step.
+    pub kv_used: f64,
+}
+
+/// Fixed parameters of a run.
+pub struct Params<'a, M: Deref<Target = Model>> {
+    /// The cost model for one replica's chips.
+    pub evaluator: &'a Evaluator<M>,
+    /// The engine's scheduler settings.
+    pub engine: EngineSettings,
+    /// KV-cache blocks of the replica.
+    pub kv_blocks: u64,
+    /// How requests arrive (for this replica).
+    pub arrivals: Arrivals,
+    /// Requests to serve (for this replica).
+    pub requests: u64,
+    /// Keep a per-step record (for `--timeline`), at most this many steps.
+    pub timeline_steps: usize,
+}
+
+/// Everything that changes during a run.
+pub struct State {
+    now: f64,
+    seqs: Vec<Seq>,
+    /// Requests the client has not sent yet (open loop: their arrival times).
+    pending: VecDeque<Request>,
+    waiting: VecDeque<usize>,
+    running: Vec<usize>,
+    /// Scheduled this step: (sequence, tokens).
+    batch: Vec<(usize, u32)>,
+    shape: StepShape,
+    free_blocks: u64,
+    free_reserve: u64,
+    in_flight: u64,
+    // Counters.
+    steps: u64,
+    preemptions: u64,
+    batch_sum: u64,
+    tokens_sum: u64,
+    peak_blocks: u64,
+    bound_time: [f64; 5],
+    gaps: GapHistogram,
+    /// Per completed request: TTFT, TPOT (none for one-token outputs), end to end.
+    latencies: Vec<(f64, Option<f64>, f64)>,
+    /// Scratch list of the requests a step completed.
+    done: Vec<usize>,
+    input_tokens: u64,
+    output_tokens: u64,
+    timeline: Vec<StepRecord>,
+}
+
+/// Index of the host in [`State::bound_time`], after the four kernel bounds.
+const HOST: usize = 4;
+
+fn bound_index(b: Bound) -> usize {
+    match b {
+        Bound::Compute => 0,
+        Bound::Memory => 1,
+        Bound::Communication => 2,
+        Bound::Overhead => 3,
+    }
+}
+
+impl State {
+    /// The state at time zero: the first wave of requests (closed loop, offline) or every
+    /// request's arrival time (open loop) drawn from `gen`.
+    pub fn new<M: Deref<Target = Model>>(
+        p: &Params<M>,
+        mut gen: Generator,
+    ) -> Result<State, ServeError> {
+        let n = usize::try_from(p.requests)
+            .map_err(|_| ServeError::Input(format!("{} requests is too many", p.requests)))?;
+        let times = gen.arrival_times(&p.arrivals, n)?;
+        let pending = times.into_iter().map(|t| gen.request(t)).collect();
+        Ok(State {
+            now: 0.0,
+            seqs: Vec::with_capacity(n),
+            pending,
+            waiting: VecDeque::new(),
+            running: Vec::new(),
+            batch: Vec::new(),
+            shape: p.evaluator.step_shape(),
+            free_blocks: p.kv_blocks,
+            free_reserve: p.kv_blocks,
+            in_flight: 0,
+            steps: 0,
+            preemptions: 0,
+            batch_sum: 0,
+            tokens_sum: 0,
+            peak_blocks: 0,
+            bound_time: [0.0; 5],
+            gaps: GapHistogram::default(),
+            latencies: Vec::with_capacity(n),
+            done: Vec::new(),
+            input_tokens: 0,
+            output_tokens: 0,
+            timeline: Vec::new(),
+        })
+    }
+
+    /// Requests the client may have in flight.
+    fn cap(arrivals: &Arrivals) -> u64 {
+        match *arrivals {
+            Arrivals::Closed { concurrency } => concurrency,
+            Arrivals::Open { concurrency, .. } => concurrency.unwrap_or(u64::MAX),
+            Arrivals::Offline => u64::MAX,
+        }
+    }
+
+    /// Sends every request whose time has come, while the client has a free slot.
+    fn admit_arrivals(&mut self, arrivals: &Arrivals) {
+        let cap = State::cap(arrivals);
+        while self.in_flight < cap {
+            let Some(r) = self.pending.front() else { break };
+            if r.arrival > self.now {
+                break;
+            }
+            let r = self.pending.pop_front().expect("checked above");
+            let i = self.seqs.len();
+            self.seqs.push(Seq {
+                sent: self.now.max(r.arrival),
+                input: r.input,
+                output: r.output,
+                prefill_len: r.input,
+                computed: 0,
+                generated: 0,
+                first_token: f64::NAN,
+                last_token: 0.0,
+                blocks: 0,
+                reserved: 0,
+            });
+            self.waiting.push_back(i);
+            self.in_flight += 1;
+        }
+    }
+
+    fn blocks_for(tokens: u32, block: u64) -> u64 {
+        u64::from(tokens).div_ceil(block)
+    }
+
+    /// Grows sequence `i`'s blocks to hold `tokens` tokens, if the cache has them.
+    #[inline]
+    fn grow(&mut self, i: usize, tokens: u32, block: u64) -> bool {
+        let want = State::blocks_for(tokens, block);
+        let s = &mut self.seqs[i];
+        if want <= s.blocks {
+            return true;
+        }
+        let extra = want - s.blocks;
+        if extra > self.free_blocks {
+            return false;
+        }
+        self.free_blocks -= extra;
+        s.blocks = want;
+        true
+    }
+
+    /// Frees a sequence's blocks and reservation.
+    fn release(&mut self, i: usize) {
+        let s = &mut self.seqs[i];
+        self.free_blocks += s.blocks;
+        self.free_reserve += s.reserved;
+        s.blocks = 0;
+        s.reserved = 0;
+    }
+
+    /// Preempts the most recently admitted running request (recomputation).
+    fn preempt_last(&mut self) -> Option<usize> {
+        let i = self.running.pop()?;
+        self.retract(i);
+        Some(i)
+    }
+
+    /// Frees a request's cache and queues it first to prefill its prompt and outputs again.
+    fn retract(&mut self, i: usize) {
+        self.release(i);
+        let s = &mut self.seqs[i];
+        s.prefill_len = s.input + s.generated;
+        s.computed = 0;
+        self.waiting.push_front(i);
+        self.preemptions += 1;
+    }
+
+    fn schedule(&mut self, e: &EngineSettings) {
+        self.batch.clear();
+        match e.kind {
+            EngineKind::Vllm => self.schedule_vllm(e),
+            EngineKind::Sglang => self.schedule_sglang(e),
+            EngineKind::Trtllm => self.schedule_trtllm(e),
+        }
+    }
+
+    /// vLLM V1: running requests first (a decode token, or the next chunk of a prefill), each
+    /// preempting the newest running request when blocks run out; then waiting requests'
+    /// prefills, chunked, while tokens, sequences and blocks remain.
+    fn schedule_vllm(&mut self, e: &EngineSettings) {
+        let mut budget = e.max_num_tokens;
+        let preempted_before = self.preemptions;
+        let mut k = 0;
+        while k < self.running.len() && budget > 0 {
+            let i = self.running[k];
+            let s = &self.seqs[i];
+            let computed = s.computed;
+            let need = match s.prefill_remaining() {
+                0 => 1,
+                r => r.min(u32::try_from(budget).unwrap_or(u32::MAX)),
+            };
+            let mut scheduled = true;
+            while !self.grow(i, computed + need, e.block_size) {
+                match self.preempt_last() {
+                    Some(j) if j == i => {
+                        scheduled = false;
+                        break;
+                    }
+                    Some(_) => {}
+                    None => {
+                        scheduled = false;
+                        break;
+                    }
+                }
+            }
+            if !scheduled {
+                break;
+            }
+            self.batch.push((i, need));
+            budget -= u64::from(need);
+            k += 1;
+        }
+        // vLLM admits no new request in a step that had to preempt one.
+        if self.preemptions == preempted_before {
+            self.admit_prefills(e, &mut budget, None);
+        }
+    }
+
+    /// Admits waiting requests into the step while `budget` tokens, sequences and blocks (and,
+    /// with a `reserve`, blocks beyond it) remain; chunked where the engine chunks.
+    fn admit_prefills(&mut self, e: &EngineSettings, budget: &mut u64, reserve: Option<u64>) {
+        while *budget > 0 && (self.running.len() as u64) < e.max_num_seqs {
+            let Some(&i) = self.waiting.front() else {
+                break;
+            };
+            let s = self.seqs[i];
+            let remaining = s.prefill_remaining();
+            if !e.chunked_prefill && u64::from(remaining) > *budget {
+                break;
+            }
+            let need = remaining.min(u32::try_from(*budget).unwrap_or(u32::MAX));
+            if let Some(r) = reserve {
+                if State::blocks_for(s.computed + need, e.block_size) + r > self.free_blocks {
+                    break;
+                }
+            }
+            if !self.grow(i, s.computed + need, e.block_size) {
+                break;
+            }
+            self.waiting.pop_front();
+            self.running.push(i);
+            self.batch.push((i, need));
+            *budget -= u64::from(need);
+        }
+    }
+
+    /// SGLang: a prefill batch when one forms (an unfinished chunked prefill, then waiting
+    /// requests while the cache keeps room for the running requests' future tokens); otherwise a
+    /// decode step of every running request, retracting the newest when blocks run out.
+    fn schedule_sglang(&mut self, e: &EngineSettings) {
+        let mut budget = e.max_num_tokens;
+        for k in 0..self.running.len() {
+            let i = self.running[k];
+            let s = self.seqs[i];
+            let r = s.prefill_remaining();
+            if r > 0 && budget > 0 {
+                let need = r.min(u32::try_from(budget).unwrap_or(u32::MAX));
+                if self.grow(i, s.computed + need, e.block_size) {
+                    self.batch.push((i, need));
+                    budget -= u64::from(need);
+                }
+            }
+        }
+        let future: f64 = self
+            .running
+            .iter()
+            .map(|&i| f64::from(self.seqs[i].output - self.seqs[i].generated))
+            .sum();
+        let reserve = (future * SGLANG_NEW_TOKEN_RATIO / e.block_size as f64).ceil() as u64;
+        self.admit_prefills(e, &mut budget, Some(reserve));
+        if !self.batch.is_empty() {
+            return;
+        }
+        // A decode batch of every running request; if the cache cannot take one more token
+        // each, retract (recompute later) the request with the fewest output tokens, the
+        // longest prompt breaking ties, until it can.
+        loop {
+            let needed: u64 = self
+                .running
+                .iter()
+                .map(|&i| {
+                    let s = &self.seqs[i];
+                    State::blocks_for(s.computed + 1, e.block_size).saturating_sub(s.blocks)
+                })
+                .sum();
+            if needed <= self.free_blocks || self.running.is_empty() {
+                break;
+            }
+            let victim = (0..self.running.len())
+                .min_by_key(|&k| {
+                    let s = &self.seqs[self.running[k]];
+                    (s.generated, std::cmp::Reverse(s.input))
+                })
+                .expect("running is not empty");
+            let i = self.running.remove(victim);
+            self.retract(i);
+        }
+        for k in 0..self.running.len() {
+            let i = self.running[k];
+            let s = self.seqs[i];
+            if self.grow(i, s.computed + 1, e.block_size) {
+                self.batch.push((i, 1));
+            }
+        }
+    }
+
+    /// TensorRT-LLM, GUARANTEED_NO_EVICT: every running request's next token or context chunk,
+    /// then waiting requests whose whole length (prompt and outputs) can be reserved.
+    fn schedule_trtllm(&mut self, e: &EngineSettings) {
+        let mut budget = e.max_num_tokens;
+        for k in 0..self.running.len() {
+            let i = self.running[k];
+            let s = self.seqs[i];
+            let need = match s.prefill_remaining() {
+                0 => 1,
+                r if !e.chunked_prefill && u64::from(r) > budget => continue,
+                r => r.min(u32::try_from(budget).unwrap_or(u32::MAX)),
+            };
+            if need == 0 || !self.grow(i, s.computed + need, e.block_size) {
+                continue;
+            }
+            self.batch.push((i, need));
+            budget -= u64::from(need);
+        }
+        while budget > 0 && (self.running.len() as u64) < e.max_num_seqs {
+            let Some(&i) = self.waiting.front() else {
+                break;
+            };
+            let s = self.seqs[i];
+            let whole = State::blocks_for(s.input + s.output, e.block_size);
+            if whole > self.free_reserve {
+                break;
+            }
+            let remaining = s.prefill_remaining();
+            if !e.chunked_prefill && u64::from(remaining) > budget {
+                break;
+            }
+            let need = remaining.min(u32::try_from(budget).unwrap_or(u32::MAX));
+            // The reservation covers these blocks: take them from the pool it guarantees.
+            self.free_reserve -= whole;
+            self.seqs[i].reserved = whole;
+            if !self.grow(i, s.computed + need, e.block_size) {
+                self.free_reserve += whole;
+                self.seqs[i].reserved = 0;
+                break;
+            }
+            self.waiting.pop_front();
+            self.running.push(i);
+            self.batch.push((i, need));
+            budget -= u64::from(need);
+        }
+    }
+}
+
+/// Runs one step: schedule, price, advance the clock, record tokens. Returns false when there is
+/// nothing left to do.
+pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<bool, ServeError> {
+    st.admit_arrivals(&p.arrivals);
+    if st.running.is_empty() && st.waiting.is_empty() {
+        match st.pending.front() {
+            // Idle until the next arrival.
+            Some(r) if matches!(p.arrivals, Arrivals::Open { .. }) => {
+                st.now = st.now.max(r.arrival);
+                st.admit_arrivals(&p.arrivals);
+            }
+            _ => return Ok(false),
+        }
+    }
+    st.schedule(&p.engine);
+    if st.batch.is_empty() {
+        let i = st.waiting.front().copied().or(st.running.first().copied());
+        let need = i.map_or(0, |i| u64::from(st.seqs[i].input + st.seqs[i].output));
+        return Err(ServeError::KvTooSmall {
+            tokens: need,
+            capacity: p.kv_blocks * p.engine.block_size,
+        });
+    }
+    // Price the step.
+    st.shape = p.evaluator.step_shape();
+    let (mut prefill_tokens, mut decode_tokens) = (0u64, 0u64);
+    for &(i, n) in &st.batch {
+        let s = &st.seqs[i];
+        if s.prefill_remaining() > 0 {
+            st.shape.add_prefill(u64::from(n), u64::from(s.computed));
+            prefill_tokens += u64::from(n);
+        } else {
+            st.shape.add_decode(u64::from(s.computed) + 1);
+            decode_tokens += 1;
+        }
+    }
+    let kernels = p.evaluator.step(&st.shape);
+    let seqs = st.batch.len() as u64;
+    let dt = p.engine.host.step_time(kernels.total(), seqs);
+    let host = p.engine.host.host_time(seqs);
+    if p.engine.host.overlapped && host.get() >= kernels.total().get() {
+        st.bound_time[HOST] += dt.get();
+    } else {
+        let k = kernels.total().get();
+        st.bound_time[bound_index(kernels.bound())] += k;
+        st.bound_time[HOST] += dt.get() - k;
+    }
+    st.now += dt.get();
+    st.steps += 1;
+    st.batch_sum += seqs;
+    st.tokens_sum += prefill_tokens + decode_tokens;
+    let used = p.kv_blocks - st.free_blocks;
+    st.peak_blocks = st.peak_blocks.max(used);
+
+    // Tokens come out at the end of the step.
+    let now = st.now;
+    let mut finished = 0u64;
+    // Most tokens of a step follow tokens of the previous step, so their gaps are equal: count
+    // runs of equal gaps and add each run to the histogram once.
+    let (mut gap, mut run) = (f64::NAN, 0u64);
+    for k in 0..st.batch.len() {
+        let (i, n) = st.batch[k];
+        let s = &mut st.seqs[i];
+        let was_prefill = s.prefill_remaining() > 0;
+        s.computed += if was_prefill { n } else { 1 };
+        if was_prefill && s.prefill_remaining() > 0 {
+            continue; // a chunk of a longer prefill: no token yet
+        }
+        s.generated += 1;
+        if s.generated == 1 {
+            s.first_token = now;
+        } else {
+            let g = now - s.last_token;
+            if g == gap {
+                run += 1;
+            } else {
+                if run > 0 {
+                    st.gaps.add(gap, run);
+                }
+                (gap, run) = (g, 1);
+            }
+        }
+        s.last_token = now;
+        if s.generated >= s.output {
+            finished += 1;
+        }
+    }
+    if run > 0 {
+        st.gaps.add(gap, run);
+    }
+    if finished > 0 {
+        // Completed requests leave in place, so the running list keeps its admission order
+        // (preemption takes the newest).
+        let mut done = std::mem::take(&mut st.done);
+        let seqs_ref = &st.seqs;
+        st.running.retain(|&i| {
+            let s = &seqs_ref[i];
+            let over = s.generated >= s.output;
+            if over {
+                done.push(i);
+            }
+            !over
+        });
+        for &i in &done {
+            st.release(i);
+            let s = st.seqs[i];
+            let ttft = s.first_token - s.sent;
+            let e2e = now - s.sent;
+            let tpot = (s.output > 1).then(|| (e2e - ttft) / f64::from(s.output - 1));
+            st.latencies.push((ttft, tpot, e2e));
+            st.input_tokens += u64::from(s.input);
+            st.output_tokens += u64::from(s.output);
+            st.in_flight -= 1;
+        }
+        done.clear();
+        st.done = done;
+    }
+    if st.timeline.len() < p.timeline_steps {
+        st.timeline.push(StepRecord {
+            time_s: now,
+            batch: seqs,
+            prefill_tokens,
+            decode_tokens,
+            step_s: dt.get(),
+            kv_used: used as f64 / p.kv_blocks.max(1) as f64,
+        });
+    }
+    Ok(true)
+}
+
+/// What one replica's run measured.
+#[derive(Debug, Clone)]
+pub struct RunStats {
+    /// Requests completed.
+    pub requests: u64,
+    /// From the first arrival to the last completion.
+    pub duration_s: f64,
+    /// Prompt tokens of the completed requests.
+    pub input_tokens: u64,
+    /// Output tokens of the completed requests.
+    pub output_tokens: u64,
+    /// Time to first token (from sending, queueing included).
+    pub ttft: Summary,
+    /// Time per output token after the first, per request.
+    pub tpot: Summary,
+    /// Gaps between consecutive tokens.
+    pub itl: Summary,
+    /// End-to-end latency.
+    pub e2e: Summary,
+    /// Per-request TTFT and TPOT (none for one-token outputs), for goodput.
+    pub latencies: Vec<(f64, Option<f64>)>,
+    /// Engine steps.
+    pub steps: u64,
+    /// Preemptions (recomputations).
+    pub preemptions: u64,
+    /// Sequences per step, on average.
+    pub mean_batch: f64,
+    /// Tokens per step, on average.
+    pub mean_tokens_per_step: f64,
+    /// Peak share of the KV cache in use.
+    pub kv_peak_fraction: f64,
+    /// Time by what bounded it: compute, memory, communication, kernel overhead, host.
+    pub bound_time_s: [f64; 5],
+    /// Per-step records, if asked for.
+    pub timeline: Vec<StepRecord>,
+}
+
+/// Runs the simulation to the end.
+pub fn run<M: Deref<Target = Model>>(
+    p: &Params<M>,
+    gen: Generator,
+) -> Result<RunStats, ServeError> {
+    let mut st = State::new(p, gen)?;
+    while step(p, &mut st)? {}
+    let n = st.latencies.len();
+    let mut ttft: Vec<f64> = st.latencies.iter().map(|l| l.0).collect();
+    let mut tpot: Vec<f64> = st.latencies.iter().filter_map(|l| l.1).collect();
+    let mut e2e: Vec<f64> = st.latencies.iter().map(|l| l.2).collect();
+    let pairs = st.latencies.iter().map(|l| (l.0, l.1)).collect();
+    Ok(RunStats {
+        requests: n as u64,
+        duration_s: st.now,
+        input_tokens: st.input_tokens,
+        output_tokens: st.output_tokens,
+        ttft: Summary::of(&mut ttft),
+        tpot: Summary::of(&mut tpot),
+        itl: st.gaps.summary(),
+        e2e: Summary::of(&mut e2e),
+        latencies: pairs,
+        steps: st.steps,
+        preemptions: st.preemptions,
+        mean_batch: st.batch_sum as f64 / st.steps.max(1) as f64,
+        mean_tokens_per_step: st.tokens_sum as f64 / st.steps.max(1) as f64,
+        kv_peak_fraction: st.peak_blocks as f64 / p.kv_blocks.max(1) as f64,
+        bound_time_s: st.bound_time,
+        timeline: st.timeline,
+    })
+}

@@ -1,0 +1,232 @@
+//! Laws and checks of the simulator, on the built-in catalogue.
+
+use std::sync::{Arc, OnceLock};
+
+use proptest::prelude::*;
+use xpuscope_model::{Catalog, Precision};
+use xpuscope_perf::{InferConfig, Layout, Precisions};
+
+use super::*;
+
+fn cat() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::builtin().unwrap())
+}
+
+fn config(engine: EngineKind, arrivals: Arrivals, input: u32, output: u32, n: u64) -> ServeConfig {
+    ServeConfig {
+        infer: InferConfig {
+            layout: Layout::SINGLE,
+            precisions: Precisions::for_weights(Precision::Fp8),
+            ..InferConfig::new(1, 1)
+        },
+        engine: engine.defaults(80.0, "NVIDIA H100 SXM5 80GB", false, 1),
+        arrivals,
+        lengths: Lengths {
+            input,
+            output,
+            range: 1.0,
+        },
+        requests: n,
+        seed: 7,
+        slo: Slo::default(),
+        timeline_steps: 0,
+    }
+}
+
+fn run(chip: &str, model: &str, cfg: &ServeConfig) -> ServeResult {
+    let c = cat();
+    simulate(
+        c.chip(chip).unwrap(),
+        Arc::new(c.model(model).unwrap().clone()),
+        cfg,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_closed_loop_serves_every_request_with_sane_latencies() {
+    for engine in EngineKind::ALL {
+        let cfg = config(engine, Arrivals::Closed { concurrency: 16 }, 512, 128, 64);
+        let r = run("h100-sxm", "llama-3.1-8b", &cfg);
+        let s = &r.replica;
+        assert_eq!(s.requests, 64, "{engine:?}");
+        assert_eq!(s.output_tokens, 64 * 128);
+        assert!(
+            s.ttft.p50 > 0.0 && s.ttft.p50 < 1.0,
+            "{engine:?} {:?}",
+            s.ttft
+        );
+        assert!(
+            s.tpot.p50 > 1e-3 && s.tpot.p50 < 0.1,
+            "{engine:?} {:?}",
+            s.tpot
+        );
+        // TPOT is a mean of the gaps: the ITL mean lies near it.
+        assert!(
+            (s.itl.mean / s.tpot.mean - 1.0).abs() < 0.2,
+            "{:?} {:?}",
+            s.itl,
+            s.tpot
+        );
+        assert!(
+            s.mean_batch > 8.0 && s.mean_batch <= 16.0,
+            "{engine:?} {}",
+            s.mean_batch
+        );
+        assert!(r.output_tokens_per_s > 0.0);
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    let mut cfg = config(
+        EngineKind::Vllm,
+        Arrivals::Open {
+            rate: 20.0,
+            burstiness: 0.5,
+            concurrency: None,
+        },
+        300,
+        60,
+        80,
+    );
+    cfg.lengths.range = 0.5;
+    let a = run("h100-sxm", "llama-3.1-8b", &cfg);
+    let b = run("h100-sxm", "llama-3.1-8b", &cfg);
+    assert_eq!(a.replica.duration_s, b.replica.duration_s);
+    assert_eq!(a.replica.ttft, b.replica.ttft);
+    cfg.seed = 8;
+    let c = run("h100-sxm", "llama-3.1-8b", &cfg);
+    assert_ne!(a.replica.duration_s, c.replica.duration_s);
+}
+
+#[test]
+fn a_cache_too_small_for_one_request_is_one_sentence() {
+    let cfg = config(
+        EngineKind::Vllm,
+        Arrivals::Closed { concurrency: 1 },
+        400_000,
+        10,
+        1,
+    );
+    let c = cat();
+    let e = simulate(
+        c.chip("l4").unwrap(),
+        Arc::new(c.model("llama-3.1-8b").unwrap().clone()),
+        &cfg,
+    )
+    .unwrap_err();
+    assert!(matches!(e, ServeError::KvTooSmall { .. }), "{e}");
+    assert!(e.to_string().contains("too few for one request"), "{e}");
+}
+
+#[test]
+fn a_full_cache_preempts_under_vllm_and_never_under_trtllm() {
+    // Long outputs at high concurrency on a small cache: vLLM admits optimistically and
+    // recomputes; TensorRT-LLM's no-evict admission reserves whole lengths instead.
+    let arrivals = Arrivals::Closed { concurrency: 256 };
+    let v = run(
+        "l4",
+        "llama-3.1-8b",
+        &config(EngineKind::Vllm, arrivals, 1000, 2000, 300),
+    );
+    let t = run(
+        "l4",
+        "llama-3.1-8b",
+        &config(EngineKind::Trtllm, arrivals, 1000, 2000, 300),
+    );
+    assert!(v.replica.preemptions > 0, "{:?}", v.replica.preemptions);
+    assert_eq!(t.replica.preemptions, 0);
+    assert!(
+        v.replica.kv_peak_fraction > 0.9,
+        "{}",
+        v.replica.kv_peak_fraction
+    );
+}
+
+#[test]
+fn offline_is_at_least_any_closed_loop() {
+    let off = run(
+        "h100-sxm",
+        "llama-3.1-8b",
+        &config(EngineKind::Vllm, Arrivals::Offline, 512, 256, 400),
+    );
+    for c in [8, 64, 256] {
+        let closed = run(
+            "h100-sxm",
+            "llama-3.1-8b",
+            &config(
+                EngineKind::Vllm,
+                Arrivals::Closed { concurrency: c },
+                512,
+                256,
+                400,
+            ),
+        );
+        assert!(
+            off.output_tokens_per_s >= closed.output_tokens_per_s * 0.999,
+            "c{c}: {} < {}",
+            off.output_tokens_per_s,
+            closed.output_tokens_per_s
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// More concurrency never lowers total throughput while the KV cache is not full.
+    #[test]
+    fn more_concurrency_never_lowers_throughput(c in 1u64..64, input in 64u32..1024, output in 16u32..256) {
+        let a = run("h100-sxm", "llama-3.1-8b", &config(EngineKind::Vllm, Arrivals::Closed { concurrency: c }, input, output, 4 * c));
+        let b = run("h100-sxm", "llama-3.1-8b", &config(EngineKind::Vllm, Arrivals::Closed { concurrency: 2 * c }, input, output, 8 * c));
+        prop_assume!(b.replica.preemptions == 0 && b.replica.kv_peak_fraction < 0.95);
+        prop_assert!(b.output_tokens_per_s >= a.output_tokens_per_s * 0.98, "{} < {}", b.output_tokens_per_s, a.output_tokens_per_s);
+    }
+
+    /// TTFT at a request rate never falls as the rate rises (same seed, so the same gaps scaled).
+    #[test]
+    fn ttft_never_falls_as_the_rate_rises(rate in 1.0f64..40.0, input in 64u32..2048) {
+        let at = |r: f64| run("h100-sxm", "llama-3.1-8b", &config(EngineKind::Vllm, Arrivals::Open { rate: r, burstiness: 1.0, concurrency: None }, input, 64, 120));
+        let (a, b) = (at(rate), at(rate * 1.5));
+        prop_assert!(b.replica.ttft.mean >= a.replica.ttft.mean * 0.98, "{:?} vs {:?}", a.replica.ttft, b.replica.ttft);
+    }
+}
+
+/// A faster chip (every rate higher) is never slower on any percentile.
+#[test]
+fn a_faster_chip_is_never_slower() {
+    let c = cat();
+    let base = c.chip("h100-sxm").unwrap().clone();
+    let mut fast = base.clone();
+    for p in fast.dense.iter_mut().flatten() {
+        p.value = p.value * 1.5;
+    }
+    if let Some(b) = fast.memory_bandwidth.as_mut() {
+        b.value = b.value * 1.5;
+    }
+    let model = Arc::new(c.model("llama-3.1-8b").unwrap().clone());
+    for arrivals in [
+        Arrivals::Closed { concurrency: 32 },
+        Arrivals::Open {
+            rate: 10.0,
+            burstiness: 1.0,
+            concurrency: None,
+        },
+    ] {
+        let cfg = config(EngineKind::Vllm, arrivals, 800, 200, 120);
+        let a = simulate(&base, Arc::clone(&model), &cfg).unwrap().replica;
+        let b = simulate(&fast, Arc::clone(&model), &cfg).unwrap().replica;
+        for (x, y) in [(a.ttft, b.ttft), (a.tpot, b.tpot), (a.e2e, b.e2e)] {
+            for (p, q) in [
+                (x.p50, y.p50),
+                (x.p90, y.p90),
+                (x.p99, y.p99),
+                (x.mean, y.mean),
+            ] {
+                assert!(q <= p * 1.0001, "{arrivals:?}: {q} > {p}");
+            }
+        }
+    }
+}
