@@ -510,11 +510,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub memory_fraction: Option<f64>,
     /// Prompt tokens per request (the largest, with --length-range).
-    #[arg(long)]
-    pub input_len: u64,
+    #[arg(long, required_unless_present = "trace")]
+    pub input_len: Option<u64>,
     /// Output tokens per request (the largest, with --length-range).
-    #[arg(long)]
-    pub output_len: u64,
+    #[arg(long, required_unless_present = "trace")]
+    pub output_len: Option<u64>,
     /// Draw each length uniformly from [R x L, L] (vLLM's --random-range-ratio).
     #[arg(long, value_name = "R")]
     pub length_range: Option<f64>,
@@ -530,6 +530,11 @@ pub struct ServeArgs {
     /// Send every request at once (trtllm-bench's max-load throughput).
     #[arg(long)]
     pub offline: bool,
+    /// Replay a trace: JSON lines or CSV with an arrival time, prompt tokens and output tokens
+    /// per request (the Azure LLM inference and Mooncake trace columns are understood).
+    /// --input-len and --output-len are then ignored.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<std::path::PathBuf>,
     /// Requests to serve.
     #[arg(long, default_value_t = xpuscope_report::views::serve::DEFAULT_REQUESTS)]
     pub requests: u64,

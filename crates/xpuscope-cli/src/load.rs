@@ -96,3 +96,23 @@ fn kebab(s: &str) -> String {
     }
     out.trim_matches('-').to_string()
 }
+
+/// A text file of at most `limit` bytes (`what` names it in errors), read without trusting its
+/// reported size (`/dev/zero` and pipes report none).
+pub fn text_file(path: &Path, limit: u64, what: &str) -> Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)
+        .with_context(|| format!("cannot read {what} `{}`", path.display()))?;
+    let mut text = String::new();
+    f.take(limit + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {what} `{}` as UTF-8 text", path.display()))?;
+    if text.len() as u64 > limit {
+        bail!(
+            "{what} `{}` is larger than {} MiB; split it",
+            path.display(),
+            limit >> 20
+        );
+    }
+    Ok(text)
+}

@@ -26,6 +26,7 @@ fn config(layout: Layout, weights: Precision, concurrency: u64, requests: u64) -
         seed: 1,
         slo: Slo::default(),
         timeline_steps: 0,
+        trace: None,
     }
 }
 

@@ -18,6 +18,7 @@
 pub mod engine;
 pub mod sim;
 pub mod stats;
+pub mod trace;
 pub mod workload;
 
 use std::ops::Deref;
@@ -91,6 +92,9 @@ pub struct ServeConfig {
     pub slo: Slo,
     /// Steps to record for a timeline (0 for none).
     pub timeline_steps: usize,
+    /// Requests replayed from a trace (with `Arrivals::Trace`); `lengths` and `requests` are
+    /// then taken from it.
+    pub trace: Option<Vec<Request>>,
 }
 
 /// The answer.
@@ -163,7 +167,21 @@ pub fn simulate<M: Deref<Target = Model>>(
             e.memory_fraction
         )));
     }
-    if cfg.requests == 0 {
+    let mut lengths = cfg.lengths;
+    let mut requests = cfg.requests;
+    if let Some(t) = &cfg.trace {
+        if t.is_empty() {
+            return Err(ServeError::Input("the trace has no requests".into()));
+        }
+        lengths.input = t.iter().map(|r| r.input).max().unwrap_or(1);
+        lengths.output = t.iter().map(|r| r.output).max().unwrap_or(1);
+        requests = t.len() as u64;
+    } else if matches!(cfg.arrivals, Arrivals::Trace { .. }) {
+        return Err(ServeError::Input(
+            "trace arrivals need the trace's requests".into(),
+        ));
+    }
+    if requests == 0 {
         return Err(ServeError::Input("--requests must be at least 1".into()));
     }
     match cfg.arrivals {
@@ -174,15 +192,15 @@ pub fn simulate<M: Deref<Target = Model>>(
         } => return Err(ServeError::Input("--concurrency must be at least 1".into())),
         _ => {}
     }
-    if !e.chunked_prefill && u64::from(cfg.lengths.input) > e.max_num_tokens {
+    if !e.chunked_prefill && u64::from(lengths.input) > e.max_num_tokens {
         return Err(ServeError::Input(format!(
             "prompts of {} tokens exceed the step's {} tokens and this engine does not chunk prefills by default; raise --max-num-tokens",
-            cfg.lengths.input, e.max_num_tokens
+            lengths.input, e.max_num_tokens
         )));
     }
     let infer = InferConfig {
-        input_len: u64::from(cfg.lengths.input),
-        output_len: u64::from(cfg.lengths.output),
+        input_len: u64::from(lengths.input),
+        output_len: u64::from(lengths.output),
         usable_fraction: e.memory_fraction,
         ..cfg.infer
     };
@@ -192,7 +210,7 @@ pub fn simulate<M: Deref<Target = Model>>(
     let dp = infer.layout.dp;
     let kv_tokens = kv_capacity_tokens(&ev, chip, &model_id, dp, e.memory_fraction)?;
     // A request that cannot fit the cache even alone would be preempted and recomputed forever.
-    let longest = u64::from(cfg.lengths.input) + u64::from(cfg.lengths.output);
+    let longest = u64::from(lengths.input) + u64::from(lengths.output);
     if longest.div_ceil(e.block_size) > kv_tokens / e.block_size {
         return Err(ServeError::KvTooSmall {
             tokens: longest,
@@ -214,7 +232,15 @@ pub fn simulate<M: Deref<Target = Model>>(
             concurrency: concurrency.map(|c| share(c, d)),
         },
         Arrivals::Offline => Arrivals::Offline,
+        Arrivals::Trace { concurrency } => Arrivals::Trace {
+            concurrency: concurrency.map(|c| share(c, d)),
+        },
     };
+    // A replica replays every dp-th request of a trace (round-robin balancing).
+    let replica_trace: Option<Vec<Request>> = cfg
+        .trace
+        .as_ref()
+        .map(|t| t.iter().step_by(dp as usize).copied().collect());
     let mut engine = *e;
     if engine.derive_max_seqs {
         engine.max_num_seqs = EngineKind::sglang_max_running(kv_tokens, max_context);
@@ -224,10 +250,13 @@ pub fn simulate<M: Deref<Target = Model>>(
         engine,
         kv_blocks: kv_tokens / e.block_size,
         arrivals,
-        requests: share(cfg.requests, d),
+        requests: replica_trace
+            .as_ref()
+            .map_or(share(requests, d), |t| t.len() as u64),
+        trace: replica_trace.as_deref(),
         timeline_steps: cfg.timeline_steps,
     };
-    let gen = Generator::new(cfg.lengths, cfg.seed)?;
+    let gen = Generator::new(lengths, cfg.seed)?;
     let run = sim::run(&params, gen)?;
     let scale = f64::from(dp) / run.duration_s.max(f64::MIN_POSITIVE);
     let goodput = (cfg.slo.ttft_s.is_some() || cfg.slo.tpot_s.is_some()).then(|| {

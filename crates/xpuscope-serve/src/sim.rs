@@ -83,6 +83,8 @@ pub struct Params<'a, M: Deref<Target = Model>> {
     pub arrivals: Arrivals,
     /// Requests to serve (for this replica).
     pub requests: u64,
+    /// The replica's requests from a replayed trace, instead of generated ones.
+    pub trace: Option<&'a [Request]>,
     /// Keep a per-step record (for `--timeline`), at most this many steps.
     pub timeline_steps: usize,
 }
@@ -139,8 +141,13 @@ impl State {
     ) -> Result<State, ServeError> {
         let n = usize::try_from(p.requests)
             .map_err(|_| ServeError::Input(format!("{} requests is too many", p.requests)))?;
-        let times = gen.arrival_times(&p.arrivals, n)?;
-        let pending = times.into_iter().map(|t| gen.request(t)).collect();
+        let pending = match p.trace {
+            Some(t) => t.iter().copied().collect(),
+            None => {
+                let times = gen.arrival_times(&p.arrivals, n)?;
+                times.into_iter().map(|t| gen.request(t)).collect()
+            }
+        };
         Ok(State {
             now: 0.0,
             seqs: Vec::with_capacity(n),
@@ -171,7 +178,9 @@ impl State {
     fn cap(arrivals: &Arrivals) -> u64 {
         match *arrivals {
             Arrivals::Closed { concurrency } => concurrency,
-            Arrivals::Open { concurrency, .. } => concurrency.unwrap_or(u64::MAX),
+            Arrivals::Open { concurrency, .. } | Arrivals::Trace { concurrency } => {
+                concurrency.unwrap_or(u64::MAX)
+            }
             Arrivals::Offline => u64::MAX,
         }
     }
@@ -444,7 +453,7 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
     if st.running.is_empty() && st.waiting.is_empty() {
         match st.pending.front() {
             // Idle until the next arrival.
-            Some(r) if matches!(p.arrivals, Arrivals::Open { .. }) => {
+            Some(r) if matches!(p.arrivals, Arrivals::Open { .. } | Arrivals::Trace { .. }) => {
                 st.now = st.now.max(r.arrival);
                 st.admit_arrivals(&p.arrivals);
             }

@@ -31,6 +31,7 @@ fn config(engine: EngineKind, arrivals: Arrivals, input: u32, output: u32, n: u6
         seed: 7,
         slo: Slo::default(),
         timeline_steps: 0,
+        trace: None,
     }
 }
 

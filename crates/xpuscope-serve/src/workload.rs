@@ -33,6 +33,12 @@ pub enum Arrivals {
     },
     /// Every request at time zero (trtllm-bench's max-load throughput).
     Offline,
+    /// A replayed trace's arrival times (the requests come with the configuration), optionally
+    /// capped in flight.
+    Trace {
+        /// Most requests in flight, if capped.
+        concurrency: Option<u64>,
+    },
 }
 
 /// One request to serve.
@@ -108,7 +114,9 @@ impl Generator {
     /// later arrivals are decided by completions).
     pub fn arrival_times(&mut self, arrivals: &Arrivals, n: usize) -> Result<Vec<f64>, ServeError> {
         match *arrivals {
-            Arrivals::Closed { .. } | Arrivals::Offline => Ok(vec![0.0; n]),
+            Arrivals::Closed { .. } | Arrivals::Offline | Arrivals::Trace { .. } => {
+                Ok(vec![0.0; n])
+            }
             Arrivals::Open {
                 rate, burstiness, ..
             } => {

@@ -4,10 +4,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use xpuscope_report::options::InferOptions;
-use xpuscope_report::views::serve::{serve, ServeOptions};
+use xpuscope_report::views::serve::{serve, ServeOptions, TraceText};
 
 use super::{json, Ctx};
 use crate::cli::{FlagName, Format, ServeArgs};
+
+/// The largest trace read: the public Azure and Mooncake traces are tens of megabytes.
+const TRACE_LIMIT_BYTES: u64 = 256 << 20;
 
 /// Steps a timeline keeps at most: enough for any run a person would plot.
 const TIMELINE_STEPS: usize = 1_000_000;
@@ -22,8 +25,9 @@ fn options(a: &ServeArgs) -> ServeOptions {
             dp: Some(a.dp),
             weights: Some(a.weights.name()),
             kv_cache: Some(a.kv_cache.name()),
-            input_len: Some(a.input_len),
-            output_len: Some(a.output_len),
+            // A trace's lengths replace these; they only need to be valid.
+            input_len: Some(a.input_len.unwrap_or(1)),
+            output_len: Some(a.output_len.unwrap_or(1)),
             ..InferOptions::default()
         },
         engine: Some(a.engine.name()),
@@ -40,6 +44,7 @@ fn options(a: &ServeArgs) -> ServeOptions {
         slo_ttft: a.slo_ttft,
         slo_tpot: a.slo_tpot,
         timeline_steps: a.timeline.as_ref().map(|_| TIMELINE_STEPS),
+        trace: None,
     }
 }
 
@@ -47,7 +52,14 @@ fn options(a: &ServeArgs) -> ServeOptions {
 pub fn run(ctx: &Ctx, a: &ServeArgs) -> Result<String> {
     let chip = ctx.catalog.chip(&a.chip)?;
     let model = Arc::new(crate::load::model(&ctx.catalog, &a.model)?);
-    let view = serve(chip, model, &options(a))?;
+    let mut o = options(a);
+    if let Some(path) = &a.trace {
+        o.trace = Some(TraceText {
+            name: path.display().to_string(),
+            text: crate::load::text_file(path, TRACE_LIMIT_BYTES, "trace")?,
+        });
+    }
+    let view = serve(chip, model, &o)?;
     if let Some(path) = &a.timeline {
         std::fs::write(path, view.timeline_csv())
             .with_context(|| format!("cannot write `{}`", path.display()))?;

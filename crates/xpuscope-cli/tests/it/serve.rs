@@ -124,3 +124,59 @@ fn serve_errors_are_one_sentence() {
         "leaves no room for a KV cache",
     );
 }
+
+#[test]
+fn serve_replays_a_trace_by_column_name() {
+    let dir = std::env::temp_dir().join(format!("xpuscope-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("azure.csv");
+    std::fs::write(
+        &csv,
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,374,44\n2023-11-16 18:15:50.99,396,109\n2023-11-16 18:15:51.10,1200,300\n",
+    )
+    .unwrap();
+    let p = csv.to_str().unwrap();
+    let v = json(&[
+        "serve",
+        "--chip",
+        "h100-sxm",
+        "--model",
+        "llama-3.1-8b",
+        "--trace",
+        p,
+    ]);
+    assert_eq!(v["requests"], 3);
+    // The last request arrives 4.42 s after the first and generates 300 tokens.
+    assert!(v["duration_s"].as_f64().unwrap() > 4.42);
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "arrival_s,input_tokens,output_tokens\n0,-5,3\n").unwrap();
+    let b = bad.to_str().unwrap();
+    fails(
+        &[
+            "serve",
+            "--chip",
+            "h100-sxm",
+            "--model",
+            "llama-3.1-8b",
+            "--trace",
+            b,
+        ],
+        ":2: `input_tokens` is `-5`",
+    );
+    let missing = dir.join("missing.csv");
+    std::fs::write(&missing, "arrival_s,input_tokens\n0,5\n").unwrap();
+    let m = missing.to_str().unwrap();
+    fails(
+        &[
+            "serve",
+            "--chip",
+            "h100-sxm",
+            "--model",
+            "llama-3.1-8b",
+            "--trace",
+            m,
+        ],
+        "no output-tokens column",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

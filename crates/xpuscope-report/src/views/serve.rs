@@ -46,7 +46,7 @@ pub struct ServeOptions {
     pub burstiness: Option<f64>,
     /// Every request at time zero.
     pub offline: Option<bool>,
-    /// Requests to serve (default 1000).
+    /// Requests to serve (default 1000; a trace serves all of its own).
     pub requests: Option<u64>,
     /// Seed of the run (default 0).
     pub seed: Option<u64>,
@@ -56,6 +56,18 @@ pub struct ServeOptions {
     pub slo_tpot: Option<f64>,
     /// Steps to keep for the timeline (default 0).
     pub timeline_steps: Option<usize>,
+    /// A trace to replay instead of generated requests.
+    pub trace: Option<TraceText>,
+}
+
+/// A trace as text, with the name its errors cite (a file name, for the CLI).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceText {
+    /// What errors call it.
+    pub name: String,
+    /// JSON lines or CSV (see `xpuscope_serve::trace`).
+    pub text: String,
 }
 
 fn positive(field: &'static str, v: Option<f64>) -> Result<Option<f64>> {
@@ -148,7 +160,22 @@ impl ServeOptions {
         }
         let rate = positive("request_rate", self.request_rate)?;
         let burstiness = positive("burstiness", self.burstiness)?.unwrap_or(1.0);
+        let trace = match &self.trace {
+            Some(t) => {
+                if self.offline.unwrap_or(false) || rate.is_some() {
+                    return Err(Error::invalid(
+                        "trace",
+                        "a trace brings its own arrival times: leave out --request-rate and --offline",
+                    ));
+                }
+                Some(xpuscope_serve::trace::parse(&t.name, &t.text)?)
+            }
+            None => None,
+        };
         let arrivals = match (self.offline.unwrap_or(false), rate, self.concurrency) {
+            _ if trace.is_some() => Arrivals::Trace {
+                concurrency: self.concurrency,
+            },
             (true, None, None) => Arrivals::Offline,
             (true, _, _) => {
                 return Err(Error::invalid(
@@ -185,6 +212,7 @@ impl ServeOptions {
                 tpot_s: positive("slo_tpot", self.slo_tpot)?,
             },
             timeline_steps: self.timeline_steps.unwrap_or(0),
+            trace,
         })
     }
 }
