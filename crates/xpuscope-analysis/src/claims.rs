@@ -61,27 +61,39 @@ pub struct ClaimSpec {
 pub enum CheckSpec {
     /// `chip / baseline` on each metric lies in `range` (performance ratios: > 1 is better).
     Ratio {
+        /// The chip whose performance is claimed.
         chip: String,
+        /// The chip it is measured against.
         baseline: String,
         /// Spec ids (`spec:bf16`, `spec:bandwidth`, ...) or workload ids (`train`, `prefill`,
         /// `decode-bs1`, `decode-bs64`, `decode-max`, `decode-long`).
         on: Vec<String>,
+        /// The claimed range of the ratio, low and high.
         range: [f64; 2],
     },
     /// A spec of each chip compared with a value.
     Spec {
+        /// The chips the claim is about.
         chips: Vec<String>,
         /// `bf16`, `fp16`, `fp8`, `int8`, ... (dense TFLOPS), `memory_gib`, `bandwidth_gbs`.
         field: String,
         /// `>`, `>=`, `<`, `<=`.
         op: String,
+        /// The value compared with, in the field's unit.
         value: f64,
     },
     /// Who makes the chip.
-    Vendor { chip: String, vendor: String },
+    Vendor {
+        /// The chip.
+        chip: String,
+        /// Its claimed vendor.
+        vendor: String,
+    },
     /// Export classification on a date.
     Export {
+        /// The chip.
         chip: String,
+        /// The date, `YYYY-MM-DD`.
         date: String,
         /// `3A090.a`, `3A090.b`, `3A090` or `none`.
         #[serde(default)]

@@ -5,8 +5,10 @@
 //! `calibration` predicts the public measurements in `catalog/calibration/` and reports the errors.
 //!
 //! It deliberately prices nothing itself and knows no output format: every time comes from
-//! `xpuscope-perf`, every classification from `xpuscope-export`, and the views live in
-//! `xpuscope-report`.
+//! `xpuscope-perf` (serving under load from `xpuscope-serve`), every classification from
+//! `xpuscope-export`, and the views live in `xpuscope-report`.
+
+#![warn(missing_docs)]
 
 pub mod calibration;
 pub mod claims;

@@ -142,13 +142,13 @@ pub struct InferArgs {
     #[arg(long, default_value_t = 1)]
     pub dp: u32,
     /// Weight precision.
-    #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
+    #[arg(long, value_enum, default_value = defaults::WEIGHTS)]
     pub weights: PrecisionArg,
     /// Activation precision (default: fp8 with fp8 weights, fp4 with fp4, else bf16).
     #[arg(long, value_enum)]
     pub activations: Option<PrecisionArg>,
     /// KV-cache precision.
-    #[arg(long = "kv-cache", value_enum, default_value_t = KvArg::Bf16)]
+    #[arg(long = "kv-cache", value_enum, default_value = defaults::KV_CACHE)]
     pub kv_cache: KvArg,
     /// Prompt tokens per sequence.
     #[arg(long)]
@@ -157,7 +157,7 @@ pub struct InferArgs {
     #[arg(long)]
     pub output_len: u64,
     /// Concurrent sequences across the deployment, or `max` for the largest that fits.
-    #[arg(long, default_value = "1")]
+    #[arg(long, default_value_t = defaults::BATCH.to_string())]
     pub batch: String,
     /// Cap for `--batch max`.
     #[arg(long, default_value_t = xpuscope_perf::DEFAULT_MAX_BATCH)]
@@ -166,7 +166,7 @@ pub struct InferArgs {
     #[arg(long, default_value_t = xpuscope_perf::USABLE_MEMORY_FRACTION)]
     pub memory_fraction: f64,
     /// Serving-engine behaviour: `modern` (vLLM, SGLang, TensorRT-LLM >= 0.7) or `trtllm-0.5`.
-    #[arg(long, value_enum, default_value_t = EngineArg::Modern)]
+    #[arg(long, value_enum, default_value = defaults::ENGINE)]
     pub engine: EngineArg,
 }
 
@@ -207,7 +207,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub model: String,
     /// GEMM precision (FP8 falls back to BF16 on chips without it).
-    #[arg(long, value_enum, default_value_t = TrainPrecisionArg::Bf16)]
+    #[arg(long, value_enum, default_value = defaults::TRAIN_PRECISION)]
     pub precision: TrainPrecisionArg,
     /// Tensor-parallel degree (default 1, or searched).
     #[arg(long)]
@@ -291,16 +291,16 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = CompareConfig::default().train_chips)]
     pub train_chips: u32,
     /// Weight precision for inference rows.
-    #[arg(long, value_enum, default_value_t = PrecisionArg::Fp8)]
+    #[arg(long, value_enum, default_value = CompareConfig::default().weights.as_str())]
     pub weights: PrecisionArg,
     /// Training precision.
-    #[arg(long, value_enum, default_value_t = TrainPrecisionArg::Bf16)]
+    #[arg(long, value_enum, default_value = defaults::TRAIN_PRECISION)]
     pub train_precision: TrainPrecisionArg,
     /// Tokens of the training run priced on the train row.
     #[arg(long, default_value_t = CompareConfig::default().train_tokens)]
     pub train_tokens: f64,
     /// Serving-engine behaviour.
-    #[arg(long, value_enum, default_value_t = EngineArg::Modern)]
+    #[arg(long, value_enum, default_value = defaults::ENGINE)]
     pub engine: EngineArg,
     /// Write a chart of the ratios per workload to this SVG file.
     #[arg(long, value_name = "FILE")]
@@ -343,7 +343,7 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',', default_value = "1")]
     pub dp: Vec<u32>,
     /// Batch sizes, or `max`.
-    #[arg(long, value_delimiter = ',', default_value = "1")]
+    #[arg(long, value_delimiter = ',', default_values_t = [defaults::BATCH.to_string()])]
     pub batch: Vec<String>,
     /// Prompt lengths.
     #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_INPUT_LEN])]
@@ -352,13 +352,13 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_OUTPUT_LEN])]
     pub output_len: Vec<u64>,
     /// Weight precisions.
-    #[arg(long, value_delimiter = ',', value_enum, default_value = "bf16")]
+    #[arg(long, value_delimiter = ',', value_enum, default_value = defaults::WEIGHTS)]
     pub weights: Vec<PrecisionArg>,
     /// KV-cache precision.
-    #[arg(long = "kv-cache", value_enum, default_value_t = KvArg::Bf16)]
+    #[arg(long = "kv-cache", value_enum, default_value = defaults::KV_CACHE)]
     pub kv_cache: KvArg,
     /// Serving-engine behaviour.
-    #[arg(long, value_enum, default_value_t = EngineArg::Modern)]
+    #[arg(long, value_enum, default_value = defaults::ENGINE)]
     pub engine: EngineArg,
     /// Chip counts (training).
     #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_TRAIN_CHIPS])]
@@ -370,7 +370,7 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_GLOBAL_BATCH])]
     pub global_batch: Vec<u64>,
     /// Training precision.
-    #[arg(long, value_enum, default_value_t = TrainPrecisionArg::Bf16)]
+    #[arg(long, value_enum, default_value = defaults::TRAIN_PRECISION)]
     pub precision: TrainPrecisionArg,
     /// Draw a heat map of the sweep to this SVG file: one row per chip, one column per
     /// combination of the other swept values, coloured by throughput per chip. The rows still go
@@ -392,7 +392,7 @@ pub struct RooflineArgs {
     #[arg(long, default_value_t = 1)]
     pub tp: u32,
     /// Weight precision (sets which peak is the compute ceiling).
-    #[arg(long, value_enum, default_value_t = PrecisionArg::Fp8)]
+    #[arg(long, value_enum, default_value = defaults::ROOFLINE_WEIGHTS)]
     pub weights: PrecisionArg,
     /// Batch.
     #[arg(long, default_value_t = defaults::ROOFLINE_BATCH)]
@@ -492,13 +492,13 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 1)]
     pub dp: u32,
     /// Weight precision.
-    #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
+    #[arg(long, value_enum, default_value = defaults::WEIGHTS)]
     pub weights: PrecisionArg,
     /// KV-cache precision.
-    #[arg(long = "kv-cache", value_enum, default_value_t = KvArg::Bf16)]
+    #[arg(long = "kv-cache", value_enum, default_value = defaults::KV_CACHE)]
     pub kv_cache: KvArg,
     /// The engine whose scheduler runs the steps.
-    #[arg(long, value_enum, default_value_t = ServeEngineArg::Vllm)]
+    #[arg(long, value_enum, default_value = defaults::SERVE_ENGINE)]
     pub engine: ServeEngineArg,
     /// Most sequences per step (default: the engine's for this chip).
     #[arg(long)]

@@ -10,6 +10,8 @@
 //! It deliberately does no I/O and computes no physics: numbers come from the library crates, and
 //! the front ends decide where the bytes go.
 
+#![warn(missing_docs)]
+
 pub mod charts;
 pub mod error;
 pub mod options;

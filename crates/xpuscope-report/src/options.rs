@@ -30,6 +30,8 @@ pub mod defaults {
     pub const KV_CACHE: &str = "bf16";
     /// Engine profile.
     pub const ENGINE: &str = "modern";
+    /// The engine whose scheduler `serve` runs: the most used open-source engine.
+    pub const SERVE_ENGINE: &str = "vllm";
     /// Training precision.
     pub const TRAIN_PRECISION: &str = "bf16";
     /// The model `compare` and `roofline` evaluate: a dense 70B model is what most fleets serve.

@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 /// Column alignment.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Align {
+    /// Text: flush left.
     Left,
+    /// Numbers: flush right.
     Right,
 }
 

@@ -74,6 +74,7 @@ impl EngineKind {
                     block_size: if mla { 64 } else { 16 },
                     // vllm/config/cache.py (v0.8-v0.11): gpu_memory_utilization 0.9.
                     memory_fraction: 0.9,
+                    memory_of_free: false,
                     host: HostOverhead::VLLM,
                 }
             }
@@ -112,6 +113,7 @@ impl EngineKind {
                     // page_size 1.
                     block_size: 1,
                     memory_fraction: ((mib - reserved) / mib).clamp(0.05, 1.0),
+                    memory_of_free: false,
                     host: HostOverhead::SGLANG,
                 }
             }
@@ -127,8 +129,9 @@ impl EngineKind {
                 // KvCacheConfig: tokens_per_block 32.
                 block_size: 32,
                 // KvCacheConfig: free_gpu_memory_fraction 0.9 of the memory free after weights
-                // and buffers; expressed here as a share of the whole chip by the caller.
+                // and buffers.
                 memory_fraction: 0.9,
+                memory_of_free: true,
                 host: HostOverhead::TRTLLM,
             },
         }
@@ -228,8 +231,12 @@ pub struct EngineSettings {
     pub chunked_prefill: bool,
     /// Tokens per KV-cache block (page).
     pub block_size: u64,
-    /// Share of each chip's memory for weights, activations and the KV cache.
+    /// Share of each chip's memory for weights, activations and the KV cache, or with
+    /// `memory_of_free` the share of what weights and activations leave for the KV cache.
     pub memory_fraction: f64,
+    /// Whether `memory_fraction` is of the memory left after weights and activations
+    /// (TensorRT-LLM's `free_gpu_memory_fraction`) rather than of the whole chip.
+    pub memory_of_free: bool,
     /// Host time per step.
     pub host: HostOverhead,
 }

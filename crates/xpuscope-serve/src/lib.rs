@@ -121,18 +121,24 @@ pub struct ServeResult {
 }
 
 /// KV-cache tokens one replica holds: the engine's share of each chip's memory, less weights
-/// and the activation workspace, over the KV bytes a token takes on the fullest chip.
+/// and the activation workspace (or, for engines that take a share of what is left after them,
+/// that share of the rest), over the KV bytes a token takes on the fullest chip.
 pub fn kv_capacity_tokens<M: Deref<Target = Model>>(
     ev: &Evaluator<M>,
     chip: &Chip,
     model_id: &str,
     dp: u32,
-    memory_fraction: f64,
+    engine: &EngineSettings,
 ) -> Result<u64, ServeError> {
     let m = ev.memory(u64::from(dp));
-    let usable = m.capacity * memory_fraction;
     let fixed = m.weights + m.activations;
-    if fixed >= usable {
+    let (usable, kv) = if engine.memory_of_free {
+        (m.capacity, (m.capacity - fixed) * engine.memory_fraction)
+    } else {
+        let usable = m.capacity * engine.memory_fraction;
+        (usable, usable - fixed)
+    };
+    if fixed >= usable || kv.get() <= 0.0 {
         return Err(ServeError::NoKvRoom {
             model: model_id.to_string(),
             chip: chip.id.clone(),
@@ -141,7 +147,7 @@ pub fn kv_capacity_tokens<M: Deref<Target = Model>>(
         });
     }
     let per_token: Bytes = ev.kv_cache_bytes_per_token();
-    Ok(((usable - fixed).get() / per_token.get()).floor() as u64)
+    Ok((kv.get() / per_token.get()).floor() as u64)
 }
 
 /// Splits `n` over `dp` replicas (rounding up, at least 1).
@@ -156,6 +162,7 @@ pub fn simulate<M: Deref<Target = Model>>(
     cfg: &ServeConfig,
 ) -> Result<ServeResult, ServeError> {
     let e = &cfg.engine;
+    let mut notes_early = Vec::new();
     if e.max_num_seqs == 0 || e.max_num_tokens == 0 || e.block_size == 0 {
         return Err(ServeError::Input(
             "--max-num-seqs, --max-num-tokens and the KV block size must be at least 1".into(),
@@ -198,8 +205,16 @@ pub fn simulate<M: Deref<Target = Model>>(
             lengths.input, e.max_num_tokens
         )));
     }
+    if u64::from(lengths.input) + u64::from(lengths.output) > model.max_context {
+        notes_early.push(format!(
+            "{} input + {} output tokens exceed `{}`'s {}-token context; an engine would refuse such requests",
+            lengths.input, lengths.output, model.id, model.max_context
+        ));
+    }
+    // The evaluator's prompt length only sizes the activation workspace: engines size it by
+    // their token budget per step, not by the prompts they serve.
     let infer = InferConfig {
-        input_len: u64::from(lengths.input),
+        input_len: e.max_num_tokens,
         output_len: u64::from(lengths.output),
         usable_fraction: e.memory_fraction,
         ..cfg.infer
@@ -208,7 +223,7 @@ pub fn simulate<M: Deref<Target = Model>>(
     let max_context = model.max_context;
     let ev = Evaluator::new(chip, model, &infer, &Efficiency::default())?;
     let dp = infer.layout.dp;
-    let kv_tokens = kv_capacity_tokens(&ev, chip, &model_id, dp, e.memory_fraction)?;
+    let kv_tokens = kv_capacity_tokens(&ev, chip, &model_id, dp, e)?;
     // A request that cannot fit the cache even alone would be preempted and recomputed forever.
     let longest = u64::from(lengths.input) + u64::from(lengths.output);
     if longest.div_ceil(e.block_size) > kv_tokens / e.block_size {
@@ -270,10 +285,22 @@ pub fn simulate<M: Deref<Target = Model>>(
             .count();
         good as f64 * scale
     });
-    let mut notes = Vec::new();
+    let mut notes = notes_early;
     if dp > 1 {
+        let effective = match arrivals {
+            Arrivals::Closed { concurrency } => format!(", {concurrency} requests in flight"),
+            Arrivals::Open {
+                concurrency: Some(c),
+                ..
+            }
+            | Arrivals::Trace {
+                concurrency: Some(c),
+            } => format!(", at most {c} in flight"),
+            _ => String::new(),
+        };
         notes.push(format!(
-            "{dp} data-parallel replicas simulated as one: each sees 1/{dp} of the traffic"
+            "{dp} data-parallel replicas simulated as one: each sees 1/{dp} of the traffic ({} requests{effective}, rounded up), and the totals are {dp} times its",
+            params.requests
         ));
     }
     notes.push(format!(

@@ -26,6 +26,9 @@ use crate::ServeError;
 /// retracted; the starting value is used here, which admits conservatively).
 const SGLANG_NEW_TOKEN_RATIO: f64 = 0.7;
 
+/// The most future tokens SGLang reserves for one request (`min(max_new_tokens, 4096)`).
+const SGLANG_RESERVE_CAP_TOKENS: u32 = 4096;
+
 /// One request's progress.
 #[derive(Debug, Clone, Copy)]
 struct Seq {
@@ -103,6 +106,9 @@ pub struct State {
     free_blocks: u64,
     free_reserve: u64,
     in_flight: u64,
+    /// When the client last had every slot busy and one freed (requests that arrived while all
+    /// were busy are sent then).
+    slot_free_at: f64,
     // Counters.
     steps: u64,
     preemptions: u64,
@@ -159,6 +165,7 @@ impl State {
             free_blocks: p.kv_blocks,
             free_reserve: p.kv_blocks,
             in_flight: 0,
+            slot_free_at: 0.0,
             steps: 0,
             preemptions: 0,
             batch_sum: 0,
@@ -196,7 +203,8 @@ impl State {
             let r = self.pending.pop_front().expect("checked above");
             let i = self.seqs.len();
             self.seqs.push(Seq {
-                sent: self.now.max(r.arrival),
+                // The client sends it when it arrives, or when a slot frees if all were busy.
+                sent: r.arrival.max(self.slot_free_at),
                 input: r.input,
                 output: r.output,
                 prefill_len: r.input,
@@ -311,8 +319,10 @@ impl State {
     }
 
     /// Admits waiting requests into the step while `budget` tokens, sequences and blocks (and,
-    /// with a `reserve`, blocks beyond it) remain; chunked where the engine chunks.
-    fn admit_prefills(&mut self, e: &EngineSettings, budget: &mut u64, reserve: Option<u64>) {
+    /// with a `reserve`, blocks beyond it) remain; chunked where the engine chunks. A reserve
+    /// grows by each admitted request's own future tokens (SGLang's `PrefillAdder` reserves
+    /// `min(max_new_tokens, 4096)` for it).
+    fn admit_prefills(&mut self, e: &EngineSettings, budget: &mut u64, mut reserve: Option<u64>) {
         while *budget > 0 && (self.running.len() as u64) < e.max_num_seqs {
             let Some(&i) = self.waiting.front() else {
                 break;
@@ -335,6 +345,10 @@ impl State {
             self.running.push(i);
             self.batch.push((i, need));
             *budget -= u64::from(need);
+            if let Some(r) = reserve.as_mut() {
+                let future = (s.output - s.generated).min(SGLANG_RESERVE_CAP_TOKENS);
+                *r += State::blocks_for(future, e.block_size);
+            }
         }
     }
 
@@ -358,7 +372,10 @@ impl State {
         let future: f64 = self
             .running
             .iter()
-            .map(|&i| f64::from(self.seqs[i].output - self.seqs[i].generated))
+            .map(|&i| {
+                let s = &self.seqs[i];
+                f64::from((s.output - s.generated).min(SGLANG_RESERVE_CAP_TOKENS))
+            })
             .sum();
         let reserve = (future * SGLANG_NEW_TOKEN_RATIO / e.block_size as f64).ceil() as u64;
         self.admit_prefills(e, &mut budget, Some(reserve));
@@ -374,6 +391,9 @@ impl State {
                 .iter()
                 .map(|&i| {
                     let s = &self.seqs[i];
+                    if s.prefill_remaining() > 0 {
+                        return 0;
+                    }
                     State::blocks_for(s.computed + 1, e.block_size).saturating_sub(s.blocks)
                 })
                 .sum();
@@ -392,7 +412,9 @@ impl State {
         for k in 0..self.running.len() {
             let i = self.running[k];
             let s = self.seqs[i];
-            if self.grow(i, s.computed + 1, e.block_size) {
+            // SGLang runs no mixed batches by default: an unfinished prefill waits for the next
+            // prefill batch.
+            if s.prefill_remaining() == 0 && self.grow(i, s.computed + 1, e.block_size) {
                 self.batch.push((i, 1));
             }
         }
@@ -497,8 +519,7 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
     st.steps += 1;
     st.batch_sum += seqs;
     st.tokens_sum += prefill_tokens + decode_tokens;
-    let used = p.kv_blocks - st.free_blocks;
-    st.peak_blocks = st.peak_blocks.max(used);
+    st.peak_blocks = st.peak_blocks.max(p.kv_blocks - st.free_blocks);
 
     // Tokens come out at the end of the step.
     let now = st.now;
@@ -559,10 +580,15 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
             st.input_tokens += u64::from(s.input);
             st.output_tokens += u64::from(s.output);
             st.in_flight -= 1;
+            if st.in_flight + 1 == State::cap(&p.arrivals) {
+                // Every slot was busy: waiting requests can be sent from now.
+                st.slot_free_at = now;
+            }
         }
         done.clear();
         st.done = done;
     }
+    let used = p.kv_blocks - st.free_blocks;
     if st.timeline.len() < p.timeline_steps {
         st.timeline.push(StepRecord {
             time_s: now,

@@ -202,6 +202,97 @@ fn cell(value: Option<f64>, bound: Option<Bound>, cost: Option<f64>, note: Optio
     }
 }
 
+/// Requests in flight in the serving row: a busy interactive deployment.
+const SERVE_CONCURRENCY: u64 = 64;
+/// Requests the serving row serves: ten per slot, enough for a steady state.
+const SERVE_REQUESTS: u64 = 10 * SERVE_CONCURRENCY;
+/// Prompt and output tokens of the serving row (as the decode max-throughput row).
+const SERVE_LENGTH: u32 = 1024;
+
+/// Output tokens per second of the deployment under continuous batching: vLLM's scheduler, a
+/// closed loop at [`SERVE_CONCURRENCY`], 1k in and 1k out.
+fn serving_row(
+    chips: &[&Chip],
+    model: &Model,
+    cfg: &CompareConfig,
+    layout: xpuscope_perf::layout::Layout,
+    costs: &CostAssumptions,
+    lay: &str,
+) -> Row {
+    use xpuscope_serve::{simulate, Arrivals, EngineKind, Lengths, ServeConfig, Slo};
+    let shared = std::sync::Arc::new(model.clone());
+    let cells = chips
+        .iter()
+        .map(|chip| {
+            let sc = ServeConfig {
+                infer: InferConfig {
+                    layout,
+                    precisions: xpuscope_perf::precision::Precisions::for_weights(cfg.weights),
+                    engine: cfg.engine,
+                    ..InferConfig::new(u64::from(SERVE_LENGTH), u64::from(SERVE_LENGTH))
+                },
+                engine: EngineKind::Vllm.defaults_for(chip, model, &layout),
+                arrivals: Arrivals::Closed {
+                    concurrency: SERVE_CONCURRENCY,
+                },
+                lengths: Lengths {
+                    input: SERVE_LENGTH,
+                    output: SERVE_LENGTH,
+                    range: 1.0,
+                },
+                requests: SERVE_REQUESTS,
+                seed: 0,
+                slo: Slo::default(),
+                timeline_steps: 0,
+                trace: None,
+            };
+            match simulate(chip, std::sync::Arc::clone(&shared), &sc) {
+                Ok(r) => {
+                    let b = r.replica.bound_time_s;
+                    let (k, _) =
+                        b.iter()
+                            .enumerate()
+                            .fold((0, f64::MIN), |m, (k, &t)| if t > m.1 { (k, t) } else { m });
+                    let bound = [
+                        Bound::Compute,
+                        Bound::Memory,
+                        Bound::Communication,
+                        Bound::Overhead,
+                        Bound::Overhead,
+                    ][k];
+                    let cost = costs.chip_hour(chip).ok().map(|h| {
+                        per_million_tokens(&h, layout.chips(), r.output_tokens_per_s).get()
+                    });
+                    cell(
+                        Some(r.output_tokens_per_s),
+                        Some(bound),
+                        cost,
+                        Some(format!(
+                            "TTFT p50 {:.0} ms, TPOT p50 {:.1} ms, {} preemptions",
+                            r.replica.ttft.p50 * 1e3,
+                            r.replica.tpot.p50 * 1e3,
+                            r.replica.preemptions
+                        )),
+                    )
+                }
+                Err(e) => cell(None, None, None, Some(e.to_string())),
+            }
+        })
+        .collect();
+    Row {
+        id: "serve-c64".into(),
+        workload: format!("serving, concurrency {SERVE_CONCURRENCY} (vLLM)"),
+        metric: "output tokens/s per node".into(),
+        unit: Unit::TokensPerSecond,
+        kind: RowKind::Throughput,
+        better: Better::Higher,
+        cells,
+        setting: format!(
+            "{lay}, {SERVE_LENGTH} in / {SERVE_LENGTH} out, closed loop of {SERVE_CONCURRENCY}, {SERVE_REQUESTS} requests, vLLM V1 scheduler and defaults"
+        ),
+    }
+}
+
 /// Runs the suite on `chips` (the first is the reference).
 pub fn compare(
     chips: &[&Chip],
@@ -244,7 +335,7 @@ pub fn compare(
                     seq_len: seq,
                     global_batch: gb,
                     precision: cfg.train_precision,
-                    usable_fraction: 0.9,
+                    usable_fraction: xpuscope_perf::USABLE_MEMORY_FRACTION,
                     fixed: Fixed::default(),
                 };
                 let out = search::search(&t, &space, None);
@@ -362,6 +453,9 @@ pub fn compare(
             },
         }));
     }
+
+    // Serving: the same deployment under continuous batching, as vLLM schedules it.
+    workloads.push(finish(serving_row(chips, model, cfg, layout, costs, &lay)));
 
     // Fallbacks and priors the rows rest on, once each, in the order met.
     let mut seen = std::collections::BTreeSet::new();

@@ -276,4 +276,17 @@ fn validate_reports_every_case() {
     assert!(inference["median_abs_error"].as_f64().unwrap() < 0.15);
     let text = ok(&["validate"]);
     assert!(text.contains("median |error|"));
+    // The serving family: reported apart, every case predicted, a summary per engine.
+    let serving = &v["serving"];
+    let cases = serving["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    assert!(cases.iter().all(|c| c["failure"].is_null()), "{cases:#?}");
+    let engines: Vec<&str> = serving["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["engine"].as_str().unwrap())
+        .collect();
+    assert_eq!(engines, ["vllm", "sglang", "trtllm", "all"]);
+    assert!(text.contains("serving (continuous batching; nothing fitted to these)"));
 }

@@ -115,3 +115,40 @@ fn sweep_json_lines_snapshot() {
     ]);
     insta::assert_snapshot!("sweep_train_csv", csv);
 }
+
+#[test]
+fn serve_json_snapshot() {
+    // A seeded open loop with varied lengths: every field of the contract, deterministic.
+    let v = json(&[
+        "serve",
+        "--chip",
+        "h200-sxm",
+        "--model",
+        "qwen3-30b-a3b",
+        "--tp",
+        "2",
+        "--ep",
+        "2",
+        "--weights",
+        "fp8",
+        "--input-len",
+        "2000",
+        "--output-len",
+        "300",
+        "--length-range",
+        "0.5",
+        "--request-rate",
+        "20",
+        "--requests",
+        "300",
+        "--seed",
+        "3",
+        "--engine",
+        "sglang",
+        "--slo-ttft",
+        "0.5",
+        "--slo-tpot",
+        "0.02",
+    ]);
+    insta::assert_snapshot!("serve_h200_qwen3_moe", stable(v));
+}

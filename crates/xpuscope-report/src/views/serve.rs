@@ -92,7 +92,10 @@ impl ServeOptions {
                 "`serve` batches continuously: set --concurrency or --request-rate instead of --batch",
             ));
         }
-        let engine_name = self.engine.as_deref().unwrap_or("vllm");
+        let engine_name = self
+            .engine
+            .as_deref()
+            .unwrap_or(crate::options::defaults::SERVE_ENGINE);
         let kind = EngineKind::parse(engine_name).ok_or_else(|| {
             Error::invalid(
                 "engine",
@@ -254,8 +257,11 @@ pub struct EngineView {
     pub chunked_prefill: bool,
     /// Tokens per KV block.
     pub kv_block_tokens: u64,
-    /// Share of memory for weights, activations and KV cache.
+    /// Share of memory for weights, activations and KV cache (or, with
+    /// `memory_fraction_of_free`, of what weights and activations leave, for the KV cache).
     pub memory_fraction: f64,
+    /// Whether `memory_fraction` is of the memory left after weights and activations.
+    pub memory_fraction_of_free: bool,
     /// Host time per step, seconds.
     pub host_per_step_s: f64,
     /// Host time per sequence in a step, seconds.
@@ -362,6 +368,7 @@ impl ServeView {
                 chunked_prefill: e.chunked_prefill,
                 kv_block_tokens: e.block_size,
                 memory_fraction: e.memory_fraction,
+                memory_fraction_of_free: e.memory_of_free,
                 host_per_step_s: e.host.fixed.get(),
                 host_per_sequence_s: e.host.per_sequence.get(),
                 host_overlapped: e.host.overlapped,

@@ -1,13 +1,16 @@
 //! `validate`: every public measurement predicted, with the error per case and per kind, then the
-//! hold-out set of current-engine measurements that no parameter was fitted to.
+//! hold-out set of current-engine measurements that no parameter was fitted to, then the serving
+//! family (continuous batching under load, by the serving simulator) with the error per engine.
 //!
 //! It deliberately predicts nothing itself: cases, predictions and summaries are the analysis
 //! crate's calibration; this module only lays them out.
 
 use serde::Serialize;
+use xpuscope_analysis::calibration::serving::{self, CaseArrivals, ServingResult};
 use xpuscope_analysis::calibration::{self, CaseKind, CaseResult};
 use xpuscope_model::Catalog;
 use xpuscope_perf::Efficiency;
+use xpuscope_serve::Arrivals;
 
 use crate::error::{Error, Result};
 use crate::table::{sig, Align, Table};
@@ -160,6 +163,10 @@ pub struct ValidateView {
     /// Current-engine measurements no parameter was fitted to; absent when not compiled in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holdout: Option<SetView>,
+    /// Serving measurements predicted by the continuous-batching simulator, nothing fitted to
+    /// them; absent when not compiled in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving: Option<ServingSetView>,
 }
 
 /// Predicts every built-in measurement with the default efficiencies.
@@ -175,7 +182,18 @@ pub fn validate(catalog: &Catalog) -> Result<ValidateView> {
         ))),
         None => None,
     };
-    Ok(ValidateView { public, holdout })
+    let serving = match serving::builtin() {
+        Some(cases) => {
+            let cases = cases.map_err(|e| Error::Analysis(e.to_string()))?;
+            Some(ServingSetView::new(&serving::validate(catalog, &cases)))
+        }
+        None => None,
+    };
+    Ok(ValidateView {
+        public,
+        holdout,
+        serving,
+    })
 }
 
 impl ValidateView {
@@ -187,6 +205,232 @@ impl ValidateView {
             out.push_str("\nhold-out: current engines, not used to fit anything (catalog/calibration/modern.toml)\n\n");
             out.push_str(&h.text("hold-out "));
         }
+        if let Some(s) = &self.serving {
+            out.push('\n');
+            out.push_str(&s.text());
+        }
+        out
+    }
+}
+
+/// One measured figure of a serving case against its prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServingFigureView {
+    /// What was measured, with its unit: `output tok/s`, `mean TTFT ms`, `mean TPOT ms` or
+    /// `mean ITL ms`.
+    pub metric: &'static str,
+    /// The published value, in the metric's unit.
+    pub measured: f64,
+    /// The prediction, in the same unit; `null` when it failed.
+    pub predicted: Option<f64>,
+    /// Signed relative error, predicted / measured - 1; `null` when the prediction failed.
+    pub error: Option<f64>,
+    /// Whether the case is scored on this figure (one per case): throughput for offline and
+    /// closed-loop runs, mean TPOT for Poisson runs, whose throughput is the arrival rate.
+    pub scored: bool,
+}
+
+/// One serving case: what ran, and each figure against its prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServingCaseView {
+    /// Case id.
+    pub id: String,
+    /// The engine that ran it: `vllm`, `sglang` or `trtllm`.
+    pub engine: &'static str,
+    /// Chip id.
+    pub chip: String,
+    /// Model id.
+    pub model: String,
+    /// Chips in the deployment.
+    pub chips: u32,
+    /// Tensor-parallel degree.
+    pub tp: u32,
+    /// Pipeline stages.
+    pub pp: u32,
+    /// Data-parallel replicas.
+    pub dp: u32,
+    /// Expert-parallel degree.
+    pub ep: u32,
+    /// Weight precision.
+    pub weights: &'static str,
+    /// KV-cache precision.
+    pub kv_cache: &'static str,
+    /// `offline`, `poisson` or `closed`.
+    pub arrivals: &'static str,
+    /// The Poisson rate for the whole system, requests per second.
+    pub request_rate_per_s: Option<f64>,
+    /// Requests in flight of a closed loop, for the whole system.
+    pub concurrency: Option<u64>,
+    /// Requests simulated, for the whole system.
+    pub requests: u64,
+    /// Prompt tokens per request.
+    pub input_len: u32,
+    /// Output tokens per request.
+    pub output_len: u32,
+    /// Each measured figure, throughput first.
+    pub figures: Vec<ServingFigureView>,
+    /// Why there is no prediction, if there is none.
+    pub failure: Option<String>,
+    /// Where the figures were read.
+    pub source: String,
+    /// How the published figures became this configuration.
+    pub assumptions: String,
+}
+
+/// The error over one engine's cases, or over all of them, on each case's scored figure.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EngineSummaryView {
+    /// `vllm`, `sglang`, `trtllm`, or `all`.
+    pub engine: &'static str,
+    /// Cases with a prediction.
+    pub cases: usize,
+    /// Median absolute relative error (0.1 = 10%).
+    pub median_abs_error: f64,
+    /// 90th-percentile absolute relative error (nearest rank).
+    pub p90_abs_error: f64,
+}
+
+/// The serving family: every case, and the error per engine.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServingSetView {
+    /// Every case, in file order.
+    pub cases: Vec<ServingCaseView>,
+    /// Per engine that has predictions, then `all`.
+    pub summary: Vec<EngineSummaryView>,
+}
+
+impl ServingSetView {
+    /// The view of the validated serving cases.
+    pub fn new(results: &[ServingResult]) -> ServingSetView {
+        let finite = |x: f64| x.is_finite().then_some(x);
+        ServingSetView {
+            cases: results
+                .iter()
+                .map(|r| {
+                    let c = &r.case;
+                    let (rate, concurrency) = match r.arrivals {
+                        Arrivals::Open { rate, .. } => (finite(rate), None),
+                        Arrivals::Closed { concurrency } => (None, Some(concurrency)),
+                        _ => (None, None),
+                    };
+                    ServingCaseView {
+                        id: c.id.clone(),
+                        engine: c.engine.as_str(),
+                        chip: c.chip.clone(),
+                        model: c.model.clone(),
+                        chips: c.layout.chips(),
+                        tp: c.layout.tp,
+                        pp: c.layout.pp,
+                        dp: c.layout.dp,
+                        ep: c.layout.ep,
+                        weights: c.precisions.weights.as_str(),
+                        kv_cache: c.precisions.kv_cache.as_str(),
+                        arrivals: match c.arrivals {
+                            CaseArrivals::Offline => "offline",
+                            CaseArrivals::Poisson => "poisson",
+                            CaseArrivals::Closed { .. } => "closed",
+                        },
+                        request_rate_per_s: rate,
+                        concurrency,
+                        requests: r.requests,
+                        input_len: c.input_len,
+                        output_len: c.output_len,
+                        figures: r
+                            .figures
+                            .iter()
+                            .map(|f| ServingFigureView {
+                                metric: f.metric.as_str(),
+                                measured: f.measured,
+                                predicted: finite(f.predicted),
+                                error: finite(f.predicted).map(|_| f.error()),
+                                scored: f.scored,
+                            })
+                            .collect(),
+                        failure: r.failure.clone(),
+                        source: c.source.clone(),
+                        assumptions: c.assumptions.clone(),
+                    }
+                })
+                .collect(),
+            summary: serving::summaries(results)
+                .into_iter()
+                .map(|s| EngineSummaryView {
+                    engine: s.engine.map_or("all", |e| e.as_str()),
+                    cases: s.cases,
+                    median_abs_error: s.median_abs_error,
+                    p90_abs_error: s.p90_abs_error,
+                })
+                .collect(),
+        }
+    }
+
+    /// The table, its footnote and the summary per engine.
+    pub fn text(&self) -> String {
+        let mut t = Table::new(&[
+            ("case", Align::Left),
+            ("engine", Align::Left),
+            ("layout", Align::Left),
+            ("arrivals", Align::Left),
+            ("metric", Align::Left),
+            ("measured", Align::Right),
+            ("predicted", Align::Right),
+            ("error", Align::Right),
+        ]);
+        let mut failures = Vec::new();
+        for c in &self.cases {
+            if let Some(f) = &c.failure {
+                failures.push(format!("  {}: {f}", c.id));
+            }
+            let arrivals = match (c.request_rate_per_s, c.concurrency) {
+                (Some(rate), _) => format!("poisson {} req/s", sig(rate)),
+                (None, Some(n)) => format!("closed {n}"),
+                (None, None) => c.arrivals.to_string(),
+            };
+            let mut layout = format!("{} tp{}", c.chips, c.tp);
+            for (name, d) in [("pp", c.pp), ("dp", c.dp), ("ep", c.ep)] {
+                if d > 1 {
+                    layout.push_str(&format!(" {name}{d}"));
+                }
+            }
+            for (i, f) in c.figures.iter().enumerate() {
+                let first = i == 0;
+                let (pred, err) = match (f.predicted, f.error) {
+                    (Some(p), Some(e)) => (
+                        sig(p),
+                        format!("{:+.1}%{}", e * 100.0, if f.scored { "*" } else { " " }),
+                    ),
+                    _ => ("failed".to_string(), String::new()),
+                };
+                let lead = |s: &str| if first { s.to_string() } else { String::new() };
+                t.row(vec![
+                    lead(&c.id),
+                    lead(c.engine),
+                    lead(&layout),
+                    lead(&arrivals),
+                    f.metric.to_string(),
+                    sig(f.measured),
+                    pred,
+                    err,
+                ]);
+            }
+        }
+        let mut out = String::from("serving (continuous batching; nothing fitted to these)\n");
+        out.push_str(&t.render());
+        for f in failures {
+            out.push_str(&f);
+            out.push('\n');
+        }
+        out.push_str("  * the figure each case is scored on: output tok/s for offline and closed-loop runs, mean TPOT for Poisson runs (their throughput is the arrival rate)\n");
+        for s in &self.summary {
+            out.push_str(&format!(
+                "  {:<6} {:>2} cases, median |error| {:.1}%, p90 {:.1}%\n",
+                s.engine,
+                s.cases,
+                s.median_abs_error * 100.0,
+                s.p90_abs_error * 100.0
+            ));
+        }
+        out.push_str("Measurements, sources and assumptions: catalog/calibration/serving.toml. Host time per step: the unfitted estimates in crates/xpuscope-serve/src/engine.rs.\n");
         out
     }
 }

@@ -2,7 +2,11 @@
 //!
 //! The measurements live in `catalog/calibration/*.toml` (compiled in). [`validate`] predicts every
 //! case with the current efficiency parameters and returns measured, predicted and error per case;
-//! `xpuscope validate` prints them and a test holds the inference median under 15%.
+//! `xpuscope validate` prints them and a test holds the inference median under 15%. The serving
+//! family (`calibration/serving.toml`, continuous batching under load) is predicted by the
+//! serving simulator instead, in [`serving`].
+
+pub mod serving;
 
 use serde::Deserialize;
 
@@ -51,18 +55,29 @@ pub struct Measurements {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllToAllCase {
+    /// Case id.
     pub id: String,
+    /// The source key.
     pub source: String,
+    /// Chip id.
     pub chip: String,
+    /// Expert-parallel degree (chips exchanging tokens).
     pub ep: u32,
+    /// Tokens dispatched per chip.
     pub tokens: f64,
+    /// Hidden size of a token.
     pub hidden: f64,
+    /// Experts each token is sent to.
     pub top_k: f64,
+    /// Bytes per element sent.
     pub element_bytes: f64,
+    /// Measured time, microseconds.
     #[serde(default)]
     pub us: Option<f64>,
+    /// Measured bandwidth, GB/s (bytes sent over time).
     #[serde(default)]
     pub gbs: Option<f64>,
+    /// How the published figure became this configuration.
     #[serde(default)]
     pub assumption: Option<String>,
 }
@@ -83,30 +98,47 @@ pub struct SourceEntry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InferenceCase {
+    /// Case id.
     pub id: String,
+    /// The source key.
     pub source: String,
+    /// Chip id.
     pub chip: String,
+    /// Model id.
     pub model: String,
+    /// How the published figure became this configuration.
     #[serde(default)]
     pub assumption: Option<String>,
+    /// Tensor-parallel degree (default 1).
     #[serde(default = "one")]
     pub tp: u32,
+    /// Pipeline stages (default 1).
     #[serde(default = "one")]
     pub pp: u32,
+    /// Data-parallel replicas (default 1).
     #[serde(default = "one")]
     pub dp: u32,
+    /// Expert-parallel degree (default 1).
     #[serde(default = "one")]
     pub ep: u32,
+    /// Sequences in the static batch.
     pub batch: u64,
+    /// Prompt tokens per sequence.
     pub input_len: u64,
+    /// Generated tokens per sequence.
     pub output_len: u64,
+    /// Weight precision.
     pub weights: String,
+    /// Activation precision (default: the usual pairing for the weights).
     #[serde(default)]
     pub activations: Option<String>,
+    /// KV-cache precision (default bf16).
     #[serde(default)]
     pub kv_cache: Option<String>,
+    /// Engine behaviour (default `modern`).
     #[serde(default)]
     pub engine: Option<String>,
+    /// Measured output tokens per second of the whole system.
     pub output_tokens_per_s: f64,
 }
 
@@ -114,11 +146,17 @@ pub struct InferenceCase {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GemmCase {
+    /// Case id.
     pub id: String,
+    /// The source key.
     pub source: String,
+    /// Chip id.
     pub chip: String,
+    /// Operand precision.
     pub precision: String,
+    /// GEMM shape: M, N, K.
     pub mnk: [f64; 3],
+    /// Measured TFLOPS.
     pub tflops: f64,
 }
 
@@ -126,9 +164,13 @@ pub struct GemmCase {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemoryCase {
+    /// Case id.
     pub id: String,
+    /// The source key.
     pub source: String,
+    /// Chip id.
     pub chip: String,
+    /// Measured streaming bandwidth, GB/s.
     pub gbs: f64,
 }
 
@@ -136,15 +178,22 @@ pub struct MemoryCase {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllReduceCase {
+    /// Case id.
     pub id: String,
+    /// The source key.
     pub source: String,
+    /// Chip id.
     pub chip: String,
+    /// Chips in the all-reduce.
     pub chips: u32,
+    /// Message size, bytes.
     pub bytes: f64,
+    /// Measured bus bandwidth, GB/s.
     pub busbw_gbs: f64,
     /// `ring` when the measurement forced NCCL's ring algorithm.
     #[serde(default)]
     pub algorithm: Option<String>,
+    /// How the published figure became this configuration.
     #[serde(default)]
     pub assumption: Option<String>,
 }
@@ -153,30 +202,47 @@ pub struct AllReduceCase {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingCase {
+    /// Case id.
     pub id: String,
+    /// The source key.
     pub source: String,
+    /// Chip id.
     pub chip: String,
+    /// Model id.
     pub model: String,
+    /// Chips in the run.
     pub chips: u32,
+    /// Tensor-parallel degree (default 1).
     #[serde(default = "one")]
     pub tp: u32,
+    /// Pipeline stages (default 1).
     #[serde(default = "one")]
     pub pp: u32,
+    /// Context-parallel degree (default 1).
     #[serde(default = "one")]
     pub cp: u32,
+    /// Data-parallel replicas (default 1).
     #[serde(default = "one")]
     pub dp: u32,
+    /// Expert-parallel degree (default 1).
     #[serde(default = "one")]
     pub ep: u32,
+    /// Virtual pipeline stages (default 1: searched).
     #[serde(default = "one")]
     pub vp: u32,
+    /// Sequence length, tokens.
     pub seq_len: u64,
+    /// Global batch, sequences.
     pub global_batch: u64,
+    /// Training precision.
     pub precision: String,
+    /// How the published figure became this configuration.
     #[serde(default)]
     pub assumption: Option<String>,
+    /// Measured model FLOPs utilisation (0.4 = 40%).
     #[serde(default)]
     pub mfu: Option<f64>,
+    /// Measured GPU-hours per trillion training tokens.
     #[serde(default)]
     pub gpu_hours_per_trillion_tokens: Option<f64>,
 }
