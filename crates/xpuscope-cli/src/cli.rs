@@ -120,9 +120,9 @@ pub enum KvArg {
     Int8,
 }
 
-/// `xpuscope infer` flags.
+/// Where and how a model is deployed, shared by `infer` and `serve`.
 #[derive(Debug, clap::Args)]
-pub struct InferArgs {
+pub struct DeploymentArgs {
     /// Chip id.
     #[arg(long)]
     pub chip: String,
@@ -138,18 +138,26 @@ pub struct InferArgs {
     /// Expert-parallel degree (MoE layers; spans the tp x dp chips of a stage).
     #[arg(long, default_value_t = 1)]
     pub ep: u32,
-    /// Data-parallel replicas (the batch is split over them).
+    /// Data-parallel replicas (the batch or the traffic is split over them; attention-DP is
+    /// --tp 1 --dp N --ep N).
     #[arg(long, default_value_t = 1)]
     pub dp: u32,
     /// Weight precision.
     #[arg(long, value_enum, default_value = defaults::WEIGHTS)]
     pub weights: PrecisionArg,
-    /// Activation precision (default: fp8 with fp8 weights, fp4 with fp4, else bf16).
-    #[arg(long, value_enum)]
-    pub activations: Option<PrecisionArg>,
     /// KV-cache precision.
     #[arg(long = "kv-cache", value_enum, default_value = defaults::KV_CACHE)]
     pub kv_cache: KvArg,
+}
+
+/// `xpuscope infer` flags.
+#[derive(Debug, clap::Args)]
+pub struct InferArgs {
+    #[command(flatten)]
+    pub deploy: DeploymentArgs,
+    /// Activation precision (default: fp8 with fp8 weights, fp4 with fp4, else bf16).
+    #[arg(long, value_enum)]
+    pub activations: Option<PrecisionArg>,
     /// Prompt tokens per sequence.
     #[arg(long)]
     pub input_len: u64,
@@ -473,30 +481,8 @@ pub enum ServeEngineArg {
   xpuscope serve --chip h20 --model deepseek-r1 --tp 8 --weights fp8 --input-len 1000 --output-len 1000 --concurrency 64
   xpuscope serve --chip h200-sxm --model llama-3.1-70b --tp 4 --weights fp8 --input-len 2000 --output-len 200 --request-rate 8 --slo-ttft 2 --slo-tpot 0.05")]
 pub struct ServeArgs {
-    /// Chip id.
-    #[arg(long)]
-    pub chip: String,
-    /// Model id, or a path to a Hugging Face config.json.
-    #[arg(long)]
-    pub model: String,
-    /// Tensor-parallel degree.
-    #[arg(long, default_value_t = 1)]
-    pub tp: u32,
-    /// Pipeline-parallel stages.
-    #[arg(long, default_value_t = 1)]
-    pub pp: u32,
-    /// Expert-parallel degree (MoE layers; spans the tp x dp chips of a stage).
-    #[arg(long, default_value_t = 1)]
-    pub ep: u32,
-    /// Data-parallel replicas (attention-DP with --tp 1 --ep N); each sees 1/dp of the traffic.
-    #[arg(long, default_value_t = 1)]
-    pub dp: u32,
-    /// Weight precision.
-    #[arg(long, value_enum, default_value = defaults::WEIGHTS)]
-    pub weights: PrecisionArg,
-    /// KV-cache precision.
-    #[arg(long = "kv-cache", value_enum, default_value = defaults::KV_CACHE)]
-    pub kv_cache: KvArg,
+    #[command(flatten)]
+    pub deploy: DeploymentArgs,
     /// The engine whose scheduler runs the steps.
     #[arg(long, value_enum, default_value = defaults::SERVE_ENGINE)]
     pub engine: ServeEngineArg,

@@ -540,13 +540,17 @@ pub fn summary(results: &[CaseResult], kind: CaseKind) -> Option<(f64, f64)> {
         return None;
     }
     errs.sort_by(f64::total_cmp);
-    let n = errs.len();
-    let median = if n % 2 == 1 {
-        errs[n / 2]
+    Some((median(&errs), errs[errs.len() - 1]))
+}
+
+/// The median of sorted, non-empty `v` (the mean of the middle two for an even count).
+pub fn median(v: &[f64]) -> f64 {
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
     } else {
-        (errs[n / 2 - 1] + errs[n / 2]) / 2.0
-    };
-    Some((median, errs[n - 1]))
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 #[cfg(test)]

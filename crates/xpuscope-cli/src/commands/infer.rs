@@ -10,13 +10,13 @@ use crate::cli::{FlagName, Format, InferArgs};
 /// The raw options the flags give.
 pub fn options(a: &InferArgs) -> InferOptions {
     InferOptions {
-        tp: Some(a.tp),
-        pp: Some(a.pp),
-        ep: Some(a.ep),
-        dp: Some(a.dp),
-        weights: Some(a.weights.name()),
+        tp: Some(a.deploy.tp),
+        pp: Some(a.deploy.pp),
+        ep: Some(a.deploy.ep),
+        dp: Some(a.deploy.dp),
+        weights: Some(a.deploy.weights.name()),
         activations: a.activations.map(|p| p.name()),
-        kv_cache: Some(a.kv_cache.name()),
+        kv_cache: Some(a.deploy.kv_cache.name()),
         input_len: Some(a.input_len),
         output_len: Some(a.output_len),
         batch: Some(BatchOption::Word(a.batch.clone())),
@@ -28,8 +28,8 @@ pub fn options(a: &InferArgs) -> InferOptions {
 
 /// `xpuscope infer`.
 pub fn run(ctx: &Ctx, a: &InferArgs) -> Result<String> {
-    let chip = ctx.catalog.chip(&a.chip)?;
-    let model = crate::load::model(&ctx.catalog, &a.model)?;
+    let chip = ctx.catalog.chip(&a.deploy.chip)?;
+    let model = crate::load::model(&ctx.catalog, &a.deploy.model)?;
     let view = infer::infer(chip, &model, &options(a))?;
     Ok(match ctx.format {
         Format::Json => json(&view)?,

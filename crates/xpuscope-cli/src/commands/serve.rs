@@ -19,12 +19,12 @@ const TIMELINE_STEPS: usize = 1_000_000;
 fn options(a: &ServeArgs) -> ServeOptions {
     ServeOptions {
         deployment: InferOptions {
-            tp: Some(a.tp),
-            pp: Some(a.pp),
-            ep: Some(a.ep),
-            dp: Some(a.dp),
-            weights: Some(a.weights.name()),
-            kv_cache: Some(a.kv_cache.name()),
+            tp: Some(a.deploy.tp),
+            pp: Some(a.deploy.pp),
+            ep: Some(a.deploy.ep),
+            dp: Some(a.deploy.dp),
+            weights: Some(a.deploy.weights.name()),
+            kv_cache: Some(a.deploy.kv_cache.name()),
             // A trace's lengths replace these; they only need to be valid.
             input_len: Some(a.input_len.unwrap_or(1)),
             output_len: Some(a.output_len.unwrap_or(1)),
@@ -50,8 +50,8 @@ fn options(a: &ServeArgs) -> ServeOptions {
 
 /// `xpuscope serve`.
 pub fn run(ctx: &Ctx, a: &ServeArgs) -> Result<String> {
-    let chip = ctx.catalog.chip(&a.chip)?;
-    let model = Arc::new(crate::load::model(&ctx.catalog, &a.model)?);
+    let chip = ctx.catalog.chip(&a.deploy.chip)?;
+    let model = Arc::new(crate::load::model(&ctx.catalog, &a.deploy.model)?);
     let mut o = options(a);
     if let Some(path) = &a.trace {
         o.trace = Some(TraceText {

@@ -292,11 +292,7 @@ pub fn summaries(results: &[ServingResult]) -> Vec<EngineSummary> {
         }
         errs.sort_by(f64::total_cmp);
         let n = errs.len();
-        let median = if n % 2 == 1 {
-            errs[n / 2]
-        } else {
-            (errs[n / 2 - 1] + errs[n / 2]) / 2.0
-        };
+        let median = super::super::median(&errs);
         let rank = (0.9 * n as f64).ceil() as usize;
         Some(EngineSummary {
             engine,
