@@ -6,7 +6,7 @@
 //! instead of a guess.
 
 use xpuscope_model::chip::Chip;
-use xpuscope_model::units::{Dollars, Seconds};
+use xpuscope_model::units::{Dollars, Seconds, TokensPerSecond};
 
 /// Hours in a year (365 days).
 const HOURS_PER_YEAR: f64 = 8760.0;
@@ -27,7 +27,7 @@ pub struct CostAssumptions {
     /// Colocation: $ per kW of TDP per month (default 150).
     pub hosting_per_kw_month: f64,
     /// A rent per chip-hour that replaces the ownership model.
-    pub rent_per_hour: Option<f64>,
+    pub rent_per_hour: Option<Dollars>,
 }
 
 impl Default for CostAssumptions {
@@ -94,7 +94,10 @@ impl CostAssumptions {
         {
             return bad("electricity and hosting prices must be finite and not negative");
         }
-        if self.rent_per_hour.is_some_and(|r| !finite_non_negative(r)) {
+        if self
+            .rent_per_hour
+            .is_some_and(|r| !finite_non_negative(r.get()))
+        {
             return bad("chip-hour price must be finite and not negative");
         }
         if !self.depreciation_years.is_finite() {
@@ -108,7 +111,7 @@ impl CostAssumptions {
         self.validate()?;
         if let Some(rent) = self.rent_per_hour {
             return Ok(ChipHour {
-                capital: Dollars::new(rent),
+                capital: rent,
                 power: Dollars::ZERO,
                 hosting: Dollars::ZERO,
             });
@@ -131,9 +134,9 @@ impl CostAssumptions {
 }
 
 /// Dollars per million output tokens for a deployment of `chips` chips producing `tokens_per_s`.
-pub fn per_million_tokens(hour: &ChipHour, chips: u32, tokens_per_s: f64) -> Dollars {
+pub fn per_million_tokens(hour: &ChipHour, chips: u32, tokens_per_s: TokensPerSecond) -> Dollars {
     let per_second = hour.total().get() * f64::from(chips) / 3600.0;
-    Dollars::new(per_second / tokens_per_s * 1e6)
+    Dollars::new(per_second / tokens_per_s.get() * 1e6)
 }
 
 /// Dollars for a run of `chips` chips lasting `time`.
@@ -160,11 +163,11 @@ impl RunBudget {
     pub fn new(
         chip: &Chip,
         chips: u32,
-        tokens_per_s: f64,
+        tokens_per_s: TokensPerSecond,
         tokens: f64,
         costs: &CostAssumptions,
     ) -> RunBudget {
-        let time = Seconds::new(tokens / tokens_per_s);
+        let time = tokens_per_s.time_for(tokens);
         RunBudget {
             tokens,
             time,
@@ -199,7 +202,7 @@ mod tests {
         assert!((h.power.get() - 0.7 * 0.7 * 1.3 * 0.10).abs() < 1e-9);
         assert!((h.hosting.get() - 0.7 * 150.0 / 730.0).abs() < 1e-9);
         // A million tokens at 1,000 tok/s on one chip take 1,000 s.
-        let m = per_million_tokens(&h, 1, 1000.0);
+        let m = per_million_tokens(&h, 1, TokensPerSecond::new(1000.0));
         assert!((m.get() - h.total().get() * 1000.0 / 3600.0).abs() < 1e-9);
     }
 
@@ -210,7 +213,7 @@ mod tests {
         let e = CostAssumptions::default().chip_hour(chip).unwrap_err();
         assert!(e.to_string().contains("has no price"), "{e}");
         let rented = CostAssumptions {
-            rent_per_hour: Some(2.0),
+            rent_per_hour: Some(Dollars::new(2.0)),
             ..Default::default()
         };
         assert_eq!(rented.chip_hour(chip).unwrap().total().get(), 2.0);

@@ -156,12 +156,25 @@ quantity!(
     "$"
 );
 quantity!(
+    /// A token rate, in tokens per second (generated or processed, as the name using it says).
+    TokensPerSecond,
+    "tokens/s"
+);
+quantity!(
     /// Area, in square millimetres (die area).
     SquareMm,
     "mm²"
 );
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+impl TokensPerSecond {
+    /// The time `tokens` tokens take at this rate.
+    #[inline]
+    pub fn time_for(self, tokens: f64) -> Seconds {
+        Seconds(tokens / self.0)
+    }
+}
 
 impl Bytes {
     /// From gibibytes (2^30 bytes).

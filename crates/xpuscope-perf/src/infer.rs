@@ -22,7 +22,7 @@ use crate::precision::{ComputePlan, Precisions};
 use crate::{check_layout, PerfError, USABLE_MEMORY_FRACTION};
 use xpuscope_model::chip::Chip;
 use xpuscope_model::model::Model;
-use xpuscope_model::units::{Bytes, Seconds};
+use xpuscope_model::units::{Bytes, Seconds, TokensPerSecond};
 
 /// The default cap for `Batch::Max`: 2048 concurrent sequences, beyond which engines' schedulers
 /// rarely go (vLLM's `max_num_seqs` defaults to 256-1024) and throughput no longer grows.
@@ -116,7 +116,7 @@ pub struct InferResult {
     /// End-to-end time of the batch.
     pub e2e: Seconds,
     /// Output tokens per second of the whole deployment.
-    pub output_tokens_per_s: f64,
+    pub output_tokens_per_s: TokensPerSecond,
     /// Memory on the fullest chip.
     pub memory: MemoryUse,
     /// Whether it fits.
@@ -131,6 +131,13 @@ pub struct InferResult {
     pub max_fitting_batch: u64,
     /// Remarks for the reader: fallbacks, caps, uncalibrated parts.
     pub notes: Vec<String>,
+}
+
+impl InferResult {
+    /// Output tokens per second per chip of the deployment.
+    pub fn output_tokens_per_s_per_chip(&self) -> TokensPerSecond {
+        self.output_tokens_per_s / f64::from(self.chips)
+    }
 }
 
 /// Tokens prefilled at once: engines chunk long prefills to bound activation memory. An estimate of
@@ -422,7 +429,7 @@ impl<M: Deref<Target = Model>> Evaluator<M> {
             ttft,
             tpot,
             e2e,
-            output_tokens_per_s: out_tokens / e2e.get(),
+            output_tokens_per_s: TokensPerSecond::new(out_tokens / e2e.get()),
             fits: memory.fits(),
             memory,
             prefill,

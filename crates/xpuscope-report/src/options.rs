@@ -14,6 +14,7 @@ use serde::Deserialize;
 use xpuscope_analysis::compare::CompareConfig;
 use xpuscope_analysis::cost::CostAssumptions;
 use xpuscope_model::chip::Precision;
+use xpuscope_model::units::Dollars;
 use xpuscope_perf::search::Fixed;
 use xpuscope_perf::train::{Recompute, TrainConfig};
 use xpuscope_perf::{Batch, Engine, InferConfig, Layout, Precisions};
@@ -263,7 +264,7 @@ impl CostOptions {
             pue: self.pue.unwrap_or(d.pue),
             electricity_per_kwh: self.electricity.unwrap_or(d.electricity_per_kwh),
             hosting_per_kw_month: self.hosting_per_kw_month.unwrap_or(d.hosting_per_kw_month),
-            rent_per_hour: self.chip_hour_price.or(d.rent_per_hour),
+            rent_per_hour: self.chip_hour_price.map(Dollars::new).or(d.rent_per_hour),
         };
         c.validate().map_err(|e| Error::Analysis(e.to_string()))?;
         Ok(c)

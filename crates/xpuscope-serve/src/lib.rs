@@ -25,7 +25,7 @@ use std::ops::Deref;
 
 use xpuscope_model::chip::Chip;
 use xpuscope_model::model::Model;
-use xpuscope_model::units::Bytes;
+use xpuscope_model::units::{Bytes, TokensPerSecond};
 use xpuscope_perf::{Efficiency, Evaluator, InferConfig, PerfError};
 
 pub use engine::{EngineKind, EngineSettings, HostOverhead};
@@ -109,15 +109,22 @@ pub struct ServeResult {
     /// One replica's run.
     pub replica: RunStats,
     /// Output tokens per second of the whole deployment.
-    pub output_tokens_per_s: f64,
+    pub output_tokens_per_s: TokensPerSecond,
     /// Prompt tokens per second of the whole deployment.
-    pub input_tokens_per_s: f64,
+    pub input_tokens_per_s: TokensPerSecond,
     /// Completed requests per second of the whole deployment.
     pub requests_per_s: f64,
     /// Requests per second meeting the SLO, where one was given.
     pub goodput_requests_per_s: Option<f64>,
     /// Remarks: how the traffic was split, estimates used.
     pub notes: Vec<String>,
+}
+
+impl ServeResult {
+    /// Output tokens per second per chip of the deployment.
+    pub fn output_tokens_per_s_per_chip(&self) -> TokensPerSecond {
+        self.output_tokens_per_s / f64::from(self.chips)
+    }
 }
 
 /// KV-cache tokens one replica holds: the engine's share of each chip's memory, less weights
@@ -318,8 +325,8 @@ pub fn simulate<M: Deref<Target = Model>>(
         chips: infer.layout.chips(),
         replicas: dp,
         kv_capacity_tokens: kv_tokens,
-        output_tokens_per_s: run.output_tokens as f64 * scale,
-        input_tokens_per_s: run.input_tokens as f64 * scale,
+        output_tokens_per_s: TokensPerSecond::new(run.output_tokens as f64 * scale),
+        input_tokens_per_s: TokensPerSecond::new(run.input_tokens as f64 * scale),
         requests_per_s: run.requests as f64 * scale,
         goodput_requests_per_s: goodput,
         replica: run,

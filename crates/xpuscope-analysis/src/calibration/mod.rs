@@ -402,7 +402,7 @@ pub fn predict_inference(
         ..InferConfig::new(c.input_len, c.output_len)
     };
     let r = xpuscope_perf::infer(chip, model, &cfg, eff).map_err(|e| e.to_string())?;
-    Ok(r.output_tokens_per_s)
+    Ok(r.output_tokens_per_s.get())
 }
 
 /// Predicts one training case: MFU, or GPU-hours per trillion tokens.
@@ -440,7 +440,7 @@ pub fn predict_training(cat: &Catalog, c: &TrainingCase, eff: &Efficiency) -> Re
     if c.mfu.is_some() {
         Ok(r.mfu)
     } else {
-        Ok(1e12 / r.tokens_per_s * f64::from(c.chips) / 3600.0)
+        Ok(1e12 / r.tokens_per_s.get() * f64::from(c.chips) / 3600.0)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::cost::{per_million_tokens, run_cost, CostAssumptions};
 use suite::{infer_layout, inference_suite, Infer, Measure};
 use xpuscope_model::chip::{Chip, Precision};
 use xpuscope_model::model::Model;
-use xpuscope_model::units::Seconds;
+use xpuscope_model::units::TokensPerSecond;
 use xpuscope_perf::breakdown::Bound;
 use xpuscope_perf::efficiency::Efficiency;
 use xpuscope_perf::engine::Engine;
@@ -264,7 +264,7 @@ fn serving_row(
                         per_million_tokens(&h, layout.chips(), r.output_tokens_per_s).get()
                     });
                     cell(
-                        Some(r.output_tokens_per_s),
+                        Some(r.output_tokens_per_s.get()),
                         Some(bound),
                         cost,
                         Some(format!(
@@ -341,12 +341,12 @@ pub fn compare(
                 let out = search::search(&t, &space, None);
                 match out.best() {
                     Some(b) => {
-                        let per_chip = b.tokens_per_s / f64::from(cfg.train_chips);
+                        let per_chip = b.tokens_per_s.get() / f64::from(cfg.train_chips);
                         let run = costs.chip_hour(chip).ok().map(|h| {
                             run_cost(
                                 &h,
                                 cfg.train_chips,
-                                Seconds::new(cfg.train_tokens / b.tokens_per_s),
+                                b.tokens_per_s.time_for(cfg.train_tokens),
                             )
                             .get()
                         });
@@ -393,7 +393,7 @@ pub fn compare(
             let c = match inf.run(chip, w.input, w.output, w.batch) {
                 Ok(r) => {
                     notes.extend(r.notes.iter().map(|n| format!("{}: {n}", chip.id)));
-                    let price = |tokens_per_s: f64| {
+                    let price = |tokens_per_s: TokensPerSecond| {
                         costs
                             .chip_hour(chip)
                             .ok()
@@ -406,11 +406,11 @@ pub fn compare(
                         Measure::Tpot => cell(
                             Some(r.tpot.get()),
                             Some(r.decode.bound()),
-                            price(r.batch as f64 / r.tpot.get()),
+                            price(TokensPerSecond::new(r.batch as f64 / r.tpot.get())),
                             None,
                         ),
                         Measure::Throughput => cell(
-                            Some(r.output_tokens_per_s),
+                            Some(r.output_tokens_per_s.get()),
                             Some(r.decode.bound()),
                             price(r.output_tokens_per_s),
                             Some(format!("batch {}", r.batch)),

@@ -58,7 +58,7 @@ fn check(input: &str, expect: Expect) {
             r.prefill.bound().as_str(),
             r.tpot.ms(),
             r.decode.bound().as_str(),
-            r.output_tokens_per_s,
+            r.output_tokens_per_s.get(),
             r.memory.total().gib(),
             r.memory.usable.gib(),
         ),

@@ -25,7 +25,7 @@ use crate::precision::{ComputePlan, Precisions};
 use crate::{check_layout_with, PerfError};
 use xpuscope_model::chip::{Chip, Precision};
 use xpuscope_model::model::Model;
-use xpuscope_model::units::Seconds;
+use xpuscope_model::units::{Seconds, TokensPerSecond};
 
 /// The largest sequence length or batch the models accept: far beyond any real run, small enough
 /// that products of them stay exact in floating point.
@@ -115,7 +115,7 @@ pub struct TrainResult {
     /// Time per optimizer step.
     pub step_time: Seconds,
     /// Tokens per second, all chips.
-    pub tokens_per_s: f64,
+    pub tokens_per_s: TokensPerSecond,
     /// Model FLOPs utilisation against dense BF16 peak.
     pub mfu: f64,
     /// Hardware FLOPs utilisation (recomputation counted) against dense BF16 peak.
@@ -128,6 +128,13 @@ pub struct TrainResult {
     pub bubble_fraction: f64,
     /// Time per step by part.
     pub parts: StepParts,
+}
+
+impl TrainResult {
+    /// Training tokens per second per chip.
+    pub fn tokens_per_s_per_chip(&self) -> TokensPerSecond {
+        self.tokens_per_s / f64::from(self.config.chips)
+    }
 }
 
 /// Where a step's time goes (per chip; the parts add up to the step time).

@@ -12,7 +12,7 @@ use crate::breakdown::{Breakdown, OpClass};
 use crate::comm::{self, Algorithm};
 use crate::ops::{Shape, Sharded};
 use xpuscope_model::chip::Precision;
-use xpuscope_model::units::{Bytes, Seconds};
+use xpuscope_model::units::{Bytes, Seconds, TokensPerSecond};
 
 /// Tensor-parallel collectives per micro-batch, in forwards' worth: the forward's, and the same
 /// again in backward (input gradients are all-reduced like activations).
@@ -193,7 +193,7 @@ impl Trainer<'_> {
         TrainResult {
             config: *cfg,
             step_time,
-            tokens_per_s: tokens / step_time.get(),
+            tokens_per_s: TokensPerSecond::new(tokens / step_time.get()),
             mfu: model_flops / peak,
             hfu: hardware_flops / peak,
             memory: self.memory(cfg),

@@ -149,8 +149,8 @@ impl InferView {
             ttft_s: r.ttft.get(),
             tpot_s: r.tpot.get(),
             e2e_s: r.e2e.get(),
-            output_tokens_per_s: r.output_tokens_per_s,
-            output_tokens_per_s_per_chip: r.output_tokens_per_s / f64::from(r.chips),
+            output_tokens_per_s: r.output_tokens_per_s.get(),
+            output_tokens_per_s_per_chip: r.output_tokens_per_s_per_chip().get(),
             memory_per_chip_bytes: r.memory.total().get(),
             memory: InferMemoryView {
                 weights_bytes: r.memory.weights.get(),

@@ -159,7 +159,7 @@ fn figures(c: &ServingCase, r: Option<&xpuscope_serve::ServeResult>) -> Vec<Serv
     push(
         ServingMetric::OutputTokensPerS,
         m.output_tokens_per_s,
-        pred(|r| r.output_tokens_per_s),
+        pred(|r| r.output_tokens_per_s.get()),
     );
     push(
         ServingMetric::MeanTtftMs,

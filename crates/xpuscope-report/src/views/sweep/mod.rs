@@ -321,8 +321,8 @@ fn infer_row(chip: &Chip, model: &Model, cfg: &InferConfig) -> InferRow {
             row.ttft_s = Some(r.ttft.get());
             row.tpot_s = Some(r.tpot.get());
             row.e2e_s = Some(r.e2e.get());
-            row.output_tokens_per_s = Some(r.output_tokens_per_s);
-            row.output_tokens_per_s_per_chip = Some(r.output_tokens_per_s / f64::from(r.chips));
+            row.output_tokens_per_s = Some(r.output_tokens_per_s.get());
+            row.output_tokens_per_s_per_chip = Some(r.output_tokens_per_s_per_chip().get());
             row.memory_per_chip_bytes = Some(r.memory.total().get());
             row.prefill_bound = Some(r.prefill.bound().as_str());
             row.decode_bound = Some(r.decode.bound().as_str());
@@ -377,8 +377,8 @@ fn train_row(chip: &Chip, model: &Model, p: &TrainPoint, precision: Precision) -
             row.mfu_detail = Some((label.clone(), b.mfu));
             row.layout = Some(label);
             row.step_time_s = Some(b.step_time.get());
-            row.tokens_per_s = Some(b.tokens_per_s);
-            row.tokens_per_s_per_chip = Some(b.tokens_per_s / f64::from(p.chips));
+            row.tokens_per_s = Some(b.tokens_per_s.get());
+            row.tokens_per_s_per_chip = Some(b.tokens_per_s.get() / f64::from(p.chips));
             row.mfu = Some(b.mfu);
             row.memory_per_chip_bytes = Some(b.memory.total().get());
         }
