@@ -524,6 +524,10 @@ pub struct ServeArgs {
     /// Requests to serve.
     #[arg(long, default_value_t = xpuscope_report::views::serve::DEFAULT_REQUESTS)]
     pub requests: u64,
+    /// Requests sent first that are left out of the latency percentiles and goodput
+    /// (throughput counts them, as `vllm bench serve` does).
+    #[arg(long, default_value_t = 0)]
+    pub warmup: u64,
     /// Seed of the run: the same seed gives the same requests and the same answer.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

@@ -27,6 +27,7 @@ fn config(layout: Layout, weights: Precision, concurrency: u64, requests: u64) -
         slo: Slo::default(),
         timeline_steps: 0,
         trace: None,
+        warmup: 0,
     }
 }
 

@@ -95,6 +95,9 @@ pub struct ServeConfig {
     /// Requests replayed from a trace (with `Arrivals::Trace`); `lengths` and `requests` are
     /// then taken from it.
     pub trace: Option<Vec<Request>>,
+    /// Requests sent first (for the whole deployment) left out of the latency percentiles and
+    /// goodput; throughput counts every request, as `vllm bench serve` does.
+    pub warmup: u64,
 }
 
 /// The answer.
@@ -157,6 +160,15 @@ pub fn kv_capacity_tokens<M: Deref<Target = Model>>(
     Ok((kv.get() / per_token.get()).floor() as u64)
 }
 
+/// Requests the simulated replica serves for `cfg` (what a progress bar counts to).
+pub fn replica_requests(cfg: &ServeConfig) -> u64 {
+    let dp = u64::from(cfg.infer.layout.dp.max(1));
+    match &cfg.trace {
+        Some(t) => (t.len() as u64).div_ceil(dp),
+        None => share(cfg.requests, dp),
+    }
+}
+
 /// Splits `n` over `dp` replicas (rounding up, at least 1).
 fn share(n: u64, dp: u64) -> u64 {
     n.div_ceil(dp).max(1)
@@ -167,6 +179,17 @@ pub fn simulate<M: Deref<Target = Model>>(
     chip: &Chip,
     model: M,
     cfg: &ServeConfig,
+) -> Result<ServeResult, ServeError> {
+    simulate_with_progress(chip, model, cfg, None)
+}
+
+/// [`simulate`], counting completed requests of the simulated replica in `progress` (out of
+/// [`replica_requests`]).
+pub fn simulate_with_progress<M: Deref<Target = Model>>(
+    chip: &Chip,
+    model: M,
+    cfg: &ServeConfig,
+    progress: Option<&std::sync::atomic::AtomicU64>,
 ) -> Result<ServeResult, ServeError> {
     let e = &cfg.engine;
     let mut notes_early = Vec::new();
@@ -277,6 +300,8 @@ pub fn simulate<M: Deref<Target = Model>>(
             .map_or(share(requests, d), |t| t.len() as u64),
         trace: replica_trace.as_deref(),
         timeline_steps: cfg.timeline_steps,
+        warmup: cfg.warmup / d,
+        progress,
     };
     let gen = Generator::new(lengths, cfg.seed)?;
     let run = sim::run(&params, gen)?;

@@ -90,6 +90,10 @@ pub struct Params<'a, M: Deref<Target = Model>> {
     pub trace: Option<&'a [Request]>,
     /// Keep a per-step record (for `--timeline`), at most this many steps.
     pub timeline_steps: usize,
+    /// Requests sent first whose latencies are left out of the percentiles (warm-up).
+    pub warmup: u64,
+    /// Counts completed requests as the run goes, for a progress bar.
+    pub progress: Option<&'a std::sync::atomic::AtomicU64>,
 }
 
 /// Everything that changes during a run.
@@ -117,8 +121,9 @@ pub struct State {
     peak_blocks: u64,
     bound_time: [f64; 5],
     gaps: GapHistogram,
-    /// Per completed request: TTFT, TPOT (none for one-token outputs), end to end.
-    latencies: Vec<(f64, Option<f64>, f64)>,
+    /// Per completed request: TTFT, TPOT (none for one-token outputs), end to end, and its
+    /// place in the send order.
+    latencies: Vec<(f64, Option<f64>, f64, usize)>,
     /// Scratch list of the requests a step completed.
     done: Vec<usize>,
     input_tokens: u64,
@@ -576,7 +581,7 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
             let ttft = s.first_token - s.sent;
             let e2e = now - s.sent;
             let tpot = (s.output > 1).then(|| (e2e - ttft) / f64::from(s.output - 1));
-            st.latencies.push((ttft, tpot, e2e));
+            st.latencies.push((ttft, tpot, e2e, i));
             st.input_tokens += u64::from(s.input);
             st.output_tokens += u64::from(s.output);
             st.in_flight -= 1;
@@ -584,6 +589,9 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
                 // Every slot was busy: waiting requests can be sent from now.
                 st.slot_free_at = now;
             }
+        }
+        if let Some(c) = p.progress {
+            c.fetch_add(done.len() as u64, std::sync::atomic::Ordering::Relaxed);
         }
         done.clear();
         st.done = done;
@@ -647,10 +655,22 @@ pub fn run<M: Deref<Target = Model>>(
     let mut st = State::new(p, gen)?;
     while step(p, &mut st)? {}
     let n = st.latencies.len();
-    let mut ttft: Vec<f64> = st.latencies.iter().map(|l| l.0).collect();
-    let mut tpot: Vec<f64> = st.latencies.iter().filter_map(|l| l.1).collect();
-    let mut e2e: Vec<f64> = st.latencies.iter().map(|l| l.2).collect();
-    let pairs = st.latencies.iter().map(|l| (l.0, l.1)).collect();
+    // Warm-up requests count towards throughput (the run served them) but not latencies.
+    let warm = |l: &&(f64, Option<f64>, f64, usize)| l.3 as u64 >= p.warmup;
+    let mut ttft: Vec<f64> = st.latencies.iter().filter(warm).map(|l| l.0).collect();
+    let mut tpot: Vec<f64> = st
+        .latencies
+        .iter()
+        .filter(warm)
+        .filter_map(|l| l.1)
+        .collect();
+    let mut e2e: Vec<f64> = st.latencies.iter().filter(warm).map(|l| l.2).collect();
+    let pairs = st
+        .latencies
+        .iter()
+        .filter(warm)
+        .map(|l| (l.0, l.1))
+        .collect();
     Ok(RunStats {
         requests: n as u64,
         duration_s: st.now,

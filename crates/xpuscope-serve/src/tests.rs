@@ -32,6 +32,7 @@ fn config(engine: EngineKind, arrivals: Arrivals, input: u32, output: u32, n: u6
         slo: Slo::default(),
         timeline_steps: 0,
         trace: None,
+        warmup: 0,
     }
 }
 

@@ -245,6 +245,7 @@ fn serving_row(
                 slo: Slo::default(),
                 timeline_steps: 0,
                 trace: None,
+                warmup: 0,
             };
             match simulate(chip, std::sync::Arc::clone(&shared), &sc) {
                 Ok(r) => {

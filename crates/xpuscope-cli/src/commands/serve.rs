@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use xpuscope_report::options::InferOptions;
-use xpuscope_report::views::serve::{serve, ServeOptions, TraceText};
+use xpuscope_report::views::serve::{ServeJob, ServeOptions, TraceText};
 
 use super::{json, Ctx};
 use crate::cli::{FlagName, Format, ServeArgs};
@@ -45,6 +45,7 @@ fn options(a: &ServeArgs) -> ServeOptions {
         slo_tpot: a.slo_tpot,
         timeline_steps: a.timeline.as_ref().map(|_| TIMELINE_STEPS),
         trace: None,
+        warmup: Some(a.warmup),
     }
 }
 
@@ -59,7 +60,8 @@ pub fn run(ctx: &Ctx, a: &ServeArgs) -> Result<String> {
             text: crate::load::text_file(path, TRACE_LIMIT_BYTES, "trace")?,
         });
     }
-    let view = serve(chip, model, &o)?;
+    let job = ServeJob::new(chip, model, &o)?;
+    let view = crate::progress::with_bar(job.work(), "serving", |done| job.run(Some(done)))?;
     if let Some(path) = &a.timeline {
         std::fs::write(path, view.timeline_csv())
             .with_context(|| format!("cannot write `{}`", path.display()))?;

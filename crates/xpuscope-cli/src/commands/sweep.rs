@@ -3,9 +3,6 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use xpuscope_model::chip::Chip;
@@ -62,25 +59,7 @@ pub fn run(ctx: &Ctx, a: &SweepArgs) -> Result<String> {
         .map(|m| crate::load::model(&ctx.catalog, m))
         .collect::<Result<_>>()?;
     let job = SweepJob::new(&chips, &models, &options(a))?;
-    let total = job.len();
-    let done = Arc::new(AtomicU64::new(0));
-    let finished = Arc::new(AtomicBool::new(false));
-    // A progress line on a terminal for sweeps of more than a few points.
-    let bar = (total > 200 && std::io::stderr().is_terminal()).then(|| {
-        let (done, finished) = (Arc::clone(&done), Arc::clone(&finished));
-        std::thread::spawn(move || {
-            while !finished.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(100));
-                eprint!("\rsweep {}/{total}", done.load(Ordering::Relaxed));
-            }
-            eprintln!("\rsweep {total}/{total}");
-        })
-    });
-    let rows = job.run(&done);
-    finished.store(true, Ordering::Relaxed);
-    if let Some(h) = bar {
-        let _ = h.join();
-    }
+    let rows = crate::progress::with_bar(job.len() as u64, "sweep", |done| job.run(done));
     if let Some(path) = &a.svg {
         write_svg(path, &xpuscope_report::svg::heat_map(&job.heat_map(&rows)))?;
     }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use xpuscope_model::chip::Chip;
 use xpuscope_model::model::Model;
 use xpuscope_serve::{
-    simulate, Arrivals, EngineKind, Lengths, ServeConfig, ServeResult, Slo, StepRecord, Summary,
+    Arrivals, EngineKind, Lengths, ServeConfig, ServeResult, Slo, StepRecord, Summary,
 };
 
 use super::infer::LayoutView;
@@ -58,6 +58,8 @@ pub struct ServeOptions {
     pub timeline_steps: Option<usize>,
     /// A trace to replay instead of generated requests.
     pub trace: Option<TraceText>,
+    /// Requests sent first left out of the latency percentiles (default 0).
+    pub warmup: Option<u64>,
 }
 
 /// A trace as text, with the name its errors cite (a file name, for the CLI).
@@ -216,6 +218,7 @@ impl ServeOptions {
             },
             timeline_steps: self.timeline_steps.unwrap_or(0),
             trace,
+            warmup: self.warmup.unwrap_or(0),
         })
     }
 }
@@ -342,11 +345,40 @@ pub struct ServeView {
     pub timeline: Vec<StepRecord>,
 }
 
+/// A resolved serving question, ready to run: a front end can size a progress bar first.
+pub struct ServeJob<'a> {
+    chip: &'a Chip,
+    model: Arc<Model>,
+    cfg: ServeConfig,
+}
+
+impl<'a> ServeJob<'a> {
+    /// Resolves the options for a chip and model.
+    pub fn new(chip: &'a Chip, model: Arc<Model>, o: &ServeOptions) -> Result<ServeJob<'a>> {
+        let cfg = o.resolve(chip, &model)?;
+        Ok(ServeJob { chip, model, cfg })
+    }
+
+    /// Requests of the simulated replica: what `run`'s progress counter counts to.
+    pub fn work(&self) -> u64 {
+        xpuscope_serve::replica_requests(&self.cfg)
+    }
+
+    /// Runs the simulation, counting completed requests in `progress`.
+    pub fn run(&self, progress: Option<&std::sync::atomic::AtomicU64>) -> Result<ServeView> {
+        let r = xpuscope_serve::simulate_with_progress(
+            self.chip,
+            Arc::clone(&self.model),
+            &self.cfg,
+            progress,
+        )?;
+        Ok(ServeView::new(self.chip, &self.model, &self.cfg, r))
+    }
+}
+
 /// Runs `serve` for a resolved chip and model.
 pub fn serve(chip: &Chip, model: Arc<Model>, o: &ServeOptions) -> Result<ServeView> {
-    let cfg = o.resolve(chip, &model)?;
-    let r = simulate(chip, Arc::clone(&model), &cfg)?;
-    Ok(ServeView::new(chip, &model, &cfg, r))
+    ServeJob::new(chip, model, o)?.run(None)
 }
 
 impl ServeView {

@@ -227,6 +227,7 @@ fn predict(
         slo: Slo::default(),
         timeline_steps: 0,
         trace: None,
+        warmup: 0,
     };
     // The KV cache sizes the run (how many requests a replica holds at once). A probe of one
     // request per replica reads it from the simulator itself, so the sizing never disagrees
