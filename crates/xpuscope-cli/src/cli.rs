@@ -152,6 +152,9 @@ pub struct DeploymentArgs {
 
 /// `xpuscope infer` flags.
 #[derive(Debug, clap::Args)]
+// A negative number reaches the value checks ("must be at least 1"), not clap's "unexpected
+// argument '-1'".
+#[command(allow_negative_numbers = true)]
 pub struct InferArgs {
     #[command(flatten)]
     pub deploy: DeploymentArgs,
@@ -204,6 +207,9 @@ pub enum TrainPrecisionArg {
 
 /// `xpuscope train` flags.
 #[derive(Debug, clap::Args)]
+// A negative number reaches the value checks ("must be at least 1"), not clap's "unexpected
+// argument '-1'".
+#[command(allow_negative_numbers = true)]
 pub struct TrainArgs {
     /// Chip id.
     #[arg(long)]
@@ -285,6 +291,9 @@ pub struct CostArgs {
 
 /// `xpuscope compare` flags.
 #[derive(Debug, clap::Args)]
+// A negative number reaches the value checks ("must be at least 1"), not clap's "unexpected
+// argument '-1'".
+#[command(allow_negative_numbers = true)]
 pub struct CompareArgs {
     /// Chip ids; the first is the reference for ratios.
     #[arg(required = true, num_args = 2..)]
@@ -328,6 +337,9 @@ pub enum SweepKind {
 
 /// `xpuscope sweep` flags. Lists are comma-separated.
 #[derive(Debug, clap::Args)]
+// A negative number reaches the value checks ("must be at least 1"), not clap's "unexpected
+// argument '-1'".
+#[command(allow_negative_numbers = true)]
 pub struct SweepArgs {
     /// Inference or training points.
     #[arg(long, value_enum, default_value_t = SweepKind::Infer)]
@@ -389,6 +401,9 @@ pub struct SweepArgs {
 
 /// `xpuscope roofline` flags.
 #[derive(Debug, clap::Args)]
+// A negative number reaches the value checks ("must be at least 1"), not clap's "unexpected
+// argument '-1'".
+#[command(allow_negative_numbers = true)]
 pub struct RooflineArgs {
     /// Chip ids.
     #[arg(required = true, num_args = 1..)]
@@ -418,6 +433,9 @@ pub struct RooflineArgs {
 
 /// `xpuscope export` flags.
 #[derive(Debug, clap::Args)]
+// A negative number reaches the value checks ("must be at least 1"), not clap's "unexpected
+// argument '-1'".
+#[command(allow_negative_numbers = true)]
 #[command(after_help = "Examples:
   xpuscope export h20 --date 2025-07-01
   xpuscope export h20 --timeline
@@ -476,6 +494,9 @@ pub enum ServeEngineArg {
 
 /// `xpuscope serve` flags.
 #[derive(Debug, clap::Args)]
+// A negative number reaches the value checks ("must be at least 1"), not clap's "unexpected
+// argument '-1'".
+#[command(allow_negative_numbers = true)]
 #[command(after_help = "Examples:
   xpuscope serve --chip h100-sxm --model llama-3.1-8b --weights fp8 --input-len 1000 --output-len 1000 --concurrency 64
   xpuscope serve --chip h20 --model deepseek-r1 --tp 8 --weights fp8 --input-len 1000 --output-len 1000 --concurrency 64

@@ -27,6 +27,12 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 pub fn catalog(dirs: &[PathBuf]) -> Result<Catalog> {
     let mut files = builtin_files();
     for dir in dirs {
+        if dir.is_file() {
+            bail!(
+                "`{}` is a file; --catalog (and {CATALOG_ENV}) takes a directory, and reads every *.toml under it",
+                dir.display()
+            );
+        }
         if !dir.is_dir() {
             bail!(
                 "catalogue directory `{}` does not exist (from --catalog or {CATALOG_ENV})",

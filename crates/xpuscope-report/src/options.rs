@@ -82,14 +82,32 @@ impl BatchOption {
         };
         match self {
             BatchOption::Count(0) => Err(bad("0")),
-            BatchOption::Count(n) => Ok(Batch::Fixed(*n)),
+            BatchOption::Count(n) => fixed(field, *n),
             BatchOption::Word(w) if w == "max" => Ok(Batch::Max),
             BatchOption::Word(w) => match w.parse::<u64>() {
-                Ok(n) if n > 0 => Ok(Batch::Fixed(n)),
+                Ok(n) if n > 0 => fixed(field, n),
                 _ => Err(bad(w)),
             },
         }
     }
+}
+
+/// The most sequences a batch may name: ten million is beyond any deployment's memory, and
+/// bigger counts only produce absurd times.
+pub const MAX_BATCH_INPUT: u64 = 10_000_000;
+
+/// A fixed batch of `n`, refused above [`MAX_BATCH_INPUT`].
+fn fixed(field: &'static str, n: u64) -> Result<Batch> {
+    if n > MAX_BATCH_INPUT {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "--{} {n} is more sequences than any deployment runs; at most {MAX_BATCH_INPUT}",
+                flag(field)
+            ),
+        ));
+    }
+    Ok(Batch::Fixed(n))
 }
 
 /// The CLI spelling of a field (`max_batch` -> `max-batch`), for messages.
@@ -468,23 +486,33 @@ impl CompareOptions {
             ));
         }
         let costs = self.cost.resolve()?;
-        let cfg = CompareConfig {
-            infer_chips,
-            train_chips,
-            weights: match &self.weights {
-                Some(w) => precision("weights", w)?,
-                None => d.weights,
-            },
-            train_precision: match &self.train_precision {
-                Some(p) => precision("train_precision", p)?,
-                None => d.train_precision,
-            },
-            train_tokens: self.train_tokens.unwrap_or(d.train_tokens),
-            engine: match &self.engine {
-                Some(e) => engine(e)?,
-                None => d.engine,
-            },
-        };
+        let cfg =
+            CompareConfig {
+                infer_chips,
+                train_chips,
+                weights: match &self.weights {
+                    Some(w) => precision("weights", w)?,
+                    None => d.weights,
+                },
+                train_precision: match &self.train_precision {
+                    Some(p) => precision("train_precision", p)?,
+                    None => d.train_precision,
+                },
+                train_tokens: match self.train_tokens {
+                    Some(t) if !(t.is_finite() && t > 0.0) => return Err(Error::invalid(
+                        "train_tokens",
+                        format!(
+                            "--train-tokens {t} must be a positive number of tokens (e.g. 1e12)"
+                        ),
+                    )),
+                    Some(t) => t,
+                    None => d.train_tokens,
+                },
+                engine: match &self.engine {
+                    Some(e) => engine(e)?,
+                    None => d.engine,
+                },
+            };
         Ok((cfg, costs))
     }
 }

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod export;
+mod hardening;
 mod perf;
 mod serve;
 mod suite;

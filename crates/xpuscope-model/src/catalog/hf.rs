@@ -238,6 +238,11 @@ impl Reader<'_> {
         match self.obj.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => match n.as_u64() {
+                // Every count is stored in 32 bits somewhere; no real architecture comes near.
+                Some(v) if v > u64::from(u32::MAX) => Err(self.err(
+                    field,
+                    format!("{v} is larger than any model has; at most {}", u32::MAX),
+                )),
                 Some(v) => Ok(Some(v)),
                 None => Err(self.err(
                     field,

@@ -445,6 +445,19 @@ impl<'a> TrainJob<'a> {
         match (&plan.what, &self.space) {
             (TrainWhat::Single(cfg), _) => {
                 let r = self.trainer.evaluate(cfg);
+                if !r.memory.fits() {
+                    // A step time for a layout that cannot run is not an answer.
+                    return Err(Error::NoAnswer(format!(
+                        "`{}` on {} x {} with {} does not fit: it needs {} per chip of {} usable ({} short); add --search to find a layout that fits, or raise --tp, --pp or --zero",
+                        model.id,
+                        plan.chips,
+                        chip.id,
+                        cfg.label(),
+                        bytes(r.memory.total().get()),
+                        bytes(r.memory.usable.get()),
+                        bytes((r.memory.total() - r.memory.usable).get())
+                    )));
+                }
                 Ok(TrainView::Layout(LayoutAnswer {
                     context: context(&r),
                     result: TrainResultView::new(&r),

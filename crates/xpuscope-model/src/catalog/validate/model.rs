@@ -12,6 +12,21 @@ use crate::chip::Origin;
 use crate::model::{Mla, MlpKind, Model, Moe, Position, SlidingWindow};
 use crate::sourced::Grade;
 
+/// The largest count any model field may hold: every count is stored in 32 bits somewhere (a
+/// layer or expert count), and no real architecture comes near it.
+pub(crate) const MAX_MODEL_INT: i64 = u32::MAX as i64;
+
+fn too_large(ctx: &mut ValidationContext, s: &Spanned<i64>, field: &str) {
+    ctx.at(
+        s,
+        field,
+        format!(
+            "{} is larger than any model has; at most {MAX_MODEL_INT}",
+            s.get_ref()
+        ),
+    );
+}
+
 fn pos_int(
     ctx: &mut ValidationContext,
     v: &Option<Spanned<i64>>,
@@ -19,6 +34,10 @@ fn pos_int(
     required: bool,
 ) -> Option<u64> {
     match v {
+        Some(s) if *s.get_ref() > MAX_MODEL_INT => {
+            too_large(ctx, s, field);
+            None
+        }
         Some(s) if *s.get_ref() >= 1 => Some(*s.get_ref() as u64),
         Some(s) => {
             ctx.at(
@@ -39,6 +58,10 @@ fn pos_int(
 
 fn nonneg_int(ctx: &mut ValidationContext, v: &Option<Spanned<i64>>, field: &str) -> Option<u64> {
     match v {
+        Some(s) if *s.get_ref() > MAX_MODEL_INT => {
+            too_large(ctx, s, field);
+            None
+        }
         Some(s) if *s.get_ref() >= 0 => Some(*s.get_ref() as u64),
         Some(s) => {
             ctx.at(

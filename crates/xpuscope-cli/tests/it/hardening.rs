@@ -1,0 +1,101 @@
+//! Bad input that used to be accepted or answered wrongly: each now gets one clear sentence.
+
+use super::util::fails;
+
+#[test]
+fn numbers_out_of_range_are_refused() {
+    let infer = |batch: &str| {
+        vec![
+            "infer".to_string(),
+            "--chip".into(),
+            "h100-sxm".into(),
+            "--model".into(),
+            "llama-3.1-8b".into(),
+            "--input-len".into(),
+            "128".into(),
+            "--output-len".into(),
+            "16".into(),
+            "--batch".into(),
+            batch.to_string(),
+        ]
+    };
+    let run = |a: Vec<String>, want: &str| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        fails(&a, want);
+    };
+    // A negative number reaches our own check rather than clap's "unexpected argument".
+    run(
+        infer("-1"),
+        "--batch `-1` is not a positive whole number or `max`",
+    );
+    run(
+        infer("18446744073709551615"),
+        "more sequences than any deployment runs; at most 10000000",
+    );
+    fails(
+        &["compare", "h100-sxm", "h20", "--train-tokens", "0"],
+        "--train-tokens 0 must be a positive number of tokens",
+    );
+}
+
+#[test]
+fn a_catalogue_file_is_not_a_directory() {
+    let file = super::util::repo().join("catalog/chips/h20.toml");
+    fails(
+        &["--catalog", file.to_str().unwrap(), "chips"],
+        "is a file; --catalog (and XPUSCOPE_CATALOG) takes a directory",
+    );
+}
+
+#[test]
+fn counts_too_large_for_any_model_do_not_wrap() {
+    let dir = std::env::temp_dir().join(format!("xpuscope-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("config.json");
+    std::fs::write(
+        &cfg,
+        r#"{"architectures":["LlamaForCausalLM"],"num_hidden_layers":4294967296,"hidden_size":4096,"num_attention_heads":32,"num_key_value_heads":8,"intermediate_size":14336,"vocab_size":128256,"max_position_embeddings":8192}"#,
+    )
+    .unwrap();
+    fails(
+        &["model", cfg.to_str().unwrap()],
+        "`num_hidden_layers` 4294967296 is larger than any model has",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_training_layout_that_does_not_fit_is_not_an_answer() {
+    fails(
+        &[
+            "train",
+            "--chip",
+            "h100-sxm",
+            "--chips",
+            "8",
+            "--model",
+            "llama-3.1-70b",
+            "--seq-len",
+            "4096",
+            "--global-batch",
+            "64",
+        ],
+        "does not fit: it needs",
+    );
+    fails(
+        &[
+            "train",
+            "--chip",
+            "h100-sxm",
+            "--chips",
+            "8",
+            "--model",
+            "llama-3.1-70b",
+            "--seq-len",
+            "4096",
+            "--global-batch",
+            "64",
+        ],
+        "add --search to find a layout that fits",
+    );
+}
