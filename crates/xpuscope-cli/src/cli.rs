@@ -333,6 +333,8 @@ pub enum SweepKind {
     Infer,
     /// Training points (best layout per chip count).
     Train,
+    /// Serving points: a continuous-batching run per concurrency (--concurrency, --serve-engine).
+    Serve,
 }
 
 /// `xpuscope sweep` flags. Lists are comma-separated.
@@ -392,6 +394,12 @@ pub struct SweepArgs {
     /// Training precision.
     #[arg(long, value_enum, default_value = defaults::TRAIN_PRECISION)]
     pub precision: TrainPrecisionArg,
+    /// Requests in flight (serving).
+    #[arg(long, value_delimiter = ',', default_values_t = [defaults::SWEEP_CONCURRENCY])]
+    pub concurrency: Vec<u64>,
+    /// The engine whose scheduler runs serving points.
+    #[arg(long, value_enum, default_value = defaults::SERVE_ENGINE)]
+    pub serve_engine: ServeEngineArg,
     /// Draw a heat map of the sweep to this SVG file: one row per chip, one column per
     /// combination of the other swept values, coloured by throughput per chip. The rows still go
     /// to stdout.

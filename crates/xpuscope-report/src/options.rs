@@ -47,6 +47,8 @@ pub mod defaults {
     pub const SWEEP_SEQ_LEN: u64 = 4096;
     /// Sequences per step of a training sweep point.
     pub const SWEEP_GLOBAL_BATCH: u64 = 512;
+    /// Requests in flight of a serving sweep point.
+    pub const SWEEP_CONCURRENCY: u64 = 64;
     /// Weight format of `roofline`: FP8 puts the compute ceiling where current engines run.
     pub const ROOFLINE_WEIGHTS: &str = "fp8";
     /// Sequences of `roofline`: a mid-sized batch puts prefill right of the ridge and decode left
@@ -486,33 +488,34 @@ impl CompareOptions {
             ));
         }
         let costs = self.cost.resolve()?;
-        let cfg =
-            CompareConfig {
-                infer_chips,
-                train_chips,
-                weights: match &self.weights {
-                    Some(w) => precision("weights", w)?,
-                    None => d.weights,
-                },
-                train_precision: match &self.train_precision {
-                    Some(p) => precision("train_precision", p)?,
-                    None => d.train_precision,
-                },
-                train_tokens: match self.train_tokens {
-                    Some(t) if !(t.is_finite() && t > 0.0) => return Err(Error::invalid(
+        let cfg = CompareConfig {
+            infer_chips,
+            train_chips,
+            weights: match &self.weights {
+                Some(w) => precision("weights", w)?,
+                None => d.weights,
+            },
+            train_precision: match &self.train_precision {
+                Some(p) => precision("train_precision", p)?,
+                None => d.train_precision,
+            },
+            train_tokens: match self.train_tokens {
+                Some(t) if !(t.is_finite() && t > 0.0) => {
+                    return Err(Error::invalid(
                         "train_tokens",
                         format!(
                             "--train-tokens {t} must be a positive number of tokens (e.g. 1e12)"
                         ),
-                    )),
-                    Some(t) => t,
-                    None => d.train_tokens,
-                },
-                engine: match &self.engine {
-                    Some(e) => engine(e)?,
-                    None => d.engine,
-                },
-            };
+                    ))
+                }
+                Some(t) => t,
+                None => d.train_tokens,
+            },
+            engine: match &self.engine {
+                Some(e) => engine(e)?,
+                None => d.engine,
+            },
+        };
         Ok((cfg, costs))
     }
 }

@@ -19,6 +19,7 @@ fn options(a: &SweepArgs) -> SweepOptions {
         kind: match a.kind {
             KindArg::Infer => SweepKind::Infer,
             KindArg::Train => SweepKind::Train,
+            KindArg::Serve => SweepKind::Serve,
         },
         tp: a.tp.clone(),
         pp: a.pp.clone(),
@@ -34,6 +35,8 @@ fn options(a: &SweepArgs) -> SweepOptions {
         seq_len: a.seq_len.clone(),
         global_batch: a.global_batch.clone(),
         precision: Some(a.precision.name()),
+        concurrency: a.concurrency.clone(),
+        serve_engine: Some(a.serve_engine.name()),
     }
 }
 

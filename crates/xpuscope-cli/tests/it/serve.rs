@@ -180,3 +180,61 @@ fn serve_replays_a_trace_by_column_name() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sweep_has_a_serving_mode() {
+    let out = ok(&[
+        "sweep",
+        "--kind",
+        "serve",
+        "--chip",
+        "h100-sxm,h20",
+        "--model",
+        "llama-3.1-8b",
+        "--weights",
+        "fp8",
+        "--concurrency",
+        "4,64",
+        "--input-len",
+        "256",
+        "--output-len",
+        "64",
+        "--format",
+        "json",
+    ]);
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    for chip in ["h100-sxm", "h20"] {
+        let at = |c: u64| {
+            rows.iter()
+                .find(|r| r["chip"] == chip && r["concurrency"] == c)
+                .unwrap()["output_tokens_per_s"]
+                .as_f64()
+                .unwrap()
+        };
+        // Sixteen times the requests in flight delivers more, but less than sixteen times more.
+        assert!(
+            at(64) > at(4) && at(64) < 16.0 * at(4),
+            "{chip}: {} {}",
+            at(4),
+            at(64)
+        );
+    }
+    fails(
+        &[
+            "sweep",
+            "--kind",
+            "serve",
+            "--chip",
+            "h100-sxm",
+            "--model",
+            "llama-3.1-8b",
+            "--concurrency",
+            "0",
+        ],
+        "--concurrency must be at least 1",
+    );
+}

@@ -73,6 +73,26 @@ impl Metered for InferRow {
     }
 }
 
+impl Metered for super::ServeRow {
+    fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+    fn fit(&self) -> (bool, Option<f64>) {
+        (true, None)
+    }
+    fn value(&self) -> Option<f64> {
+        self.output_tokens_per_s_per_chip
+    }
+    fn detail(&self) -> Option<String> {
+        Some(format!(
+            "TTFT p50 {}, TPOT p50 {}, {} preemptions",
+            duration(self.ttft_p50_s?),
+            duration(self.tpot_p50_s?),
+            self.preemptions?
+        ))
+    }
+}
+
 impl Metered for TrainRow {
     fn error(&self) -> Option<&str> {
         self.error.as_deref()
@@ -193,6 +213,40 @@ pub(super) fn heat_map(job: &SweepJob, rows: &SweepRows) -> HeatMap {
                 "training",
                 "tokens_per_s_per_chip",
                 "tokens/s per chip",
+                &places,
+                rows,
+                &settings,
+            )
+        }
+        (Points::Serve { points, engine }, SweepRows::Serve(rows)) => {
+            let places: Vec<Place> = points
+                .iter()
+                .map(|p| {
+                    let l = p.infer.layout;
+                    let weights = p.infer.precisions.weights.as_str();
+                    Place {
+                        chip: job.chips[p.chip].id.clone(),
+                        parts: vec![
+                            Part::same(job.models[p.model].id.clone()),
+                            Part::same(format!("tp{}", l.tp)),
+                            Part::same(format!("dp{}", l.dp)),
+                            Part::same(format!("ep{}", l.ep)),
+                            Part::new(weights.to_string(), format!("weights {weights}")),
+                            Part::new(format!("in{}", p.input), format!("input {}", p.input)),
+                            Part::new(format!("out{}", p.output), format!("output {}", p.output)),
+                            Part::new(
+                                format!("c{}", p.concurrency),
+                                format!("concurrency {}", p.concurrency),
+                            ),
+                        ],
+                    }
+                })
+                .collect();
+            let settings = [format!("engine {}", engine.as_str())];
+            lay_out(
+                "serving",
+                "output_tokens_per_s_per_chip",
+                "output tokens/s per chip",
                 &places,
                 rows,
                 &settings,

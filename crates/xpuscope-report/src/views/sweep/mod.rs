@@ -9,8 +9,10 @@
 
 mod heatmap;
 mod rows;
+mod serve;
 
 pub use rows::{BatchValue, InferRow, SweepRows, TrainRow, INFER_COLUMNS, TRAIN_COLUMNS};
+pub use serve::{ServeRow, REQUESTS_PER_SLOT, SERVE_COLUMNS};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -35,6 +37,8 @@ pub enum SweepKind {
     Infer,
     /// Training points (the best layout per chip count).
     Train,
+    /// Serving points: a continuous-batching run per concurrency.
+    Serve,
 }
 
 /// Raw `sweep` options (chips and models resolved by the caller). An empty list is one default
@@ -72,6 +76,10 @@ pub struct SweepOptions {
     pub global_batch: Vec<u64>,
     /// Training precision (default bf16).
     pub precision: Option<String>,
+    /// Requests in flight (serving; default 64).
+    pub concurrency: Vec<u64>,
+    /// The engine whose scheduler runs serving points (default vllm).
+    pub serve_engine: Option<String>,
 }
 
 /// `list`, or `[default]` when it is empty.
@@ -111,6 +119,10 @@ enum Points {
     Train {
         points: Vec<TrainPoint>,
         precision: Precision,
+    },
+    Serve {
+        points: Vec<serve::ServePoint>,
+        engine: xpuscope_serve::EngineKind,
     },
 }
 
@@ -192,6 +204,83 @@ impl<'a> SweepJob<'a> {
                     engine,
                 }
             }
+            SweepKind::Serve => {
+                let name = o.serve_engine.as_deref().unwrap_or(defaults::SERVE_ENGINE);
+                let engine = xpuscope_serve::EngineKind::parse(name).ok_or_else(|| {
+                    Error::invalid(
+                        "serve_engine",
+                        format!("--serve-engine `{name}` is not one of vllm, sglang, trtllm"),
+                    )
+                })?;
+                let weights = or(&o.weights, defaults::WEIGHTS.to_string())
+                    .iter()
+                    .map(|w| options::precision("weights", w))
+                    .collect::<Result<Vec<Precision>>>()?;
+                let kv_cache = options::precision(
+                    "kv_cache",
+                    o.kv_cache.as_deref().unwrap_or(defaults::KV_CACHE),
+                )?;
+                let concurrency = or(&o.concurrency, defaults::SWEEP_CONCURRENCY);
+                if concurrency.contains(&0) {
+                    return Err(Error::invalid(
+                        "concurrency",
+                        "--concurrency must be at least 1",
+                    ));
+                }
+                let to_u32 = |field: &'static str, v: u64| {
+                    u32::try_from(v).map_err(|_| {
+                        Error::invalid(
+                            field,
+                            format!(
+                                "--{} {v} is more tokens than any model takes",
+                                field.replace('_', "-")
+                            ),
+                        )
+                    })
+                };
+                let mut points = Vec::new();
+                for chip in 0..chips.len() {
+                    for model in 0..models.len() {
+                        for &tp in &or(&o.tp, 1) {
+                            for &dp in &or(&o.dp, 1) {
+                                for &ep in &or(&o.ep, 1) {
+                                    for &w in &weights {
+                                        for &input in &or(&o.input_len, defaults::SWEEP_INPUT_LEN) {
+                                            for &output in
+                                                &or(&o.output_len, defaults::SWEEP_OUTPUT_LEN)
+                                            {
+                                                for &c in &concurrency {
+                                                    let mut precisions = Precisions::for_weights(w);
+                                                    precisions.kv_cache = kv_cache;
+                                                    points.push(serve::ServePoint {
+                                                        chip,
+                                                        model,
+                                                        infer: InferConfig {
+                                                            layout: Layout {
+                                                                tp,
+                                                                pp: 1,
+                                                                dp,
+                                                                ep,
+                                                                cp: 1,
+                                                            },
+                                                            precisions,
+                                                            ..InferConfig::new(input, output)
+                                                        },
+                                                        concurrency: c,
+                                                        input: to_u32("input_len", input)?,
+                                                        output: to_u32("output_len", output)?,
+                                                    });
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Points::Serve { points, engine }
+            }
             SweepKind::Train => {
                 let precision = options::precision(
                     "precision",
@@ -241,6 +330,7 @@ impl<'a> SweepJob<'a> {
         match &self.points {
             Points::Infer { points, .. } => points.len(),
             Points::Train { points, .. } => points.len(),
+            Points::Serve { points, .. } => points.len(),
         }
     }
 
@@ -276,6 +366,23 @@ impl<'a> SweepJob<'a> {
                     })
                     .collect(),
             ),
+            Points::Serve { points, engine } => {
+                let shared: Vec<std::sync::Arc<Model>> = self
+                    .models
+                    .iter()
+                    .map(|m| std::sync::Arc::new(m.clone()))
+                    .collect();
+                SweepRows::Serve(
+                    points
+                        .par_iter()
+                        .map(|p| {
+                            let r = serve::row(self.chips[p.chip], &shared[p.model], p, *engine);
+                            tick();
+                            r
+                        })
+                        .collect(),
+                )
+            }
         }
     }
 

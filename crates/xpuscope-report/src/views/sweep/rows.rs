@@ -166,6 +166,8 @@ pub enum SweepRows {
     Infer(Vec<InferRow>),
     /// Training points.
     Train(Vec<TrainRow>),
+    /// Serving points.
+    Serve(Vec<super::ServeRow>),
 }
 
 impl SweepRows {
@@ -174,6 +176,7 @@ impl SweepRows {
         match self {
             SweepRows::Infer(r) => csv(r, INFER_COLUMNS),
             SweepRows::Train(r) => csv(r, TRAIN_COLUMNS),
+            SweepRows::Serve(r) => csv(r, super::SERVE_COLUMNS),
         }
     }
 
@@ -182,6 +185,7 @@ impl SweepRows {
         match self {
             SweepRows::Infer(r) => json_lines(r),
             SweepRows::Train(r) => json_lines(r),
+            SweepRows::Serve(r) => json_lines(r),
         }
     }
 }
