@@ -29,7 +29,7 @@ use xpuscope_model::units::{Bytes, TokensPerSecond};
 use xpuscope_perf::{Efficiency, Evaluator, InferConfig, PerfError};
 
 pub use engine::{EngineKind, EngineSettings, HostOverhead};
-pub use sim::{RunStats, StepRecord};
+pub use sim::{BoundTimes, RunStats, StepRecord};
 pub use stats::Summary;
 pub use workload::{Arrivals, Generator, Lengths, Request};
 

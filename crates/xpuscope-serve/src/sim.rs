@@ -14,6 +14,7 @@ use std::collections::VecDeque;
 use std::ops::Deref;
 
 use xpuscope_model::model::Model;
+use xpuscope_model::units::Seconds;
 use xpuscope_perf::{Bound, Evaluator, StepShape};
 
 use crate::engine::{EngineKind, EngineSettings};
@@ -119,7 +120,7 @@ pub struct State {
     batch_sum: u64,
     tokens_sum: u64,
     peak_blocks: u64,
-    bound_time: [f64; 5],
+    bound_time: BoundTimes,
     gaps: GapHistogram,
     /// Per completed request: TTFT, TPOT (none for one-token outputs), end to end, and its
     /// place in the send order.
@@ -131,15 +132,56 @@ pub struct State {
     timeline: Vec<StepRecord>,
 }
 
-/// Index of the host in [`State::bound_time`], after the four kernel bounds.
-const HOST: usize = 4;
+/// A run's time by what bounded it: each step's kernels are charged to what bounds them
+/// (`Breakdown::bound`), and host time the kernels did not hide to `host`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct BoundTimes {
+    /// Kernels waiting on arithmetic.
+    pub compute: Seconds,
+    /// Kernels waiting on memory bandwidth.
+    pub memory: Seconds,
+    /// Collectives.
+    pub communication: Seconds,
+    /// Fixed per-kernel time.
+    pub kernel_overhead: Seconds,
+    /// Host work not hidden behind the kernels.
+    pub host: Seconds,
+}
 
-fn bound_index(b: Bound) -> usize {
-    match b {
-        Bound::Compute => 0,
-        Bound::Memory => 1,
-        Bound::Communication => 2,
-        Bound::Overhead => 3,
+impl BoundTimes {
+    fn charge(&mut self, b: Bound, t: Seconds) {
+        let slot = match b {
+            Bound::Compute => &mut self.compute,
+            Bound::Memory => &mut self.memory,
+            Bound::Communication => &mut self.communication,
+            Bound::Overhead => &mut self.kernel_overhead,
+        };
+        *slot += t;
+    }
+
+    /// The whole run.
+    pub fn total(&self) -> Seconds {
+        self.compute + self.memory + self.communication + self.kernel_overhead + self.host
+    }
+
+    /// What bounded the run most of the time: a kernel bound, or `None` for the host.
+    pub fn dominant(&self) -> Option<Bound> {
+        let kernels = [
+            (Bound::Compute, self.compute),
+            (Bound::Memory, self.memory),
+            (Bound::Communication, self.communication),
+            (Bound::Overhead, self.kernel_overhead),
+        ];
+        let (b, t) = kernels
+            .into_iter()
+            .fold((Bound::Compute, Seconds::ZERO), |m, x| {
+                if x.1 > m.1 {
+                    x
+                } else {
+                    m
+                }
+            });
+        (t >= self.host).then_some(b)
     }
 }
 
@@ -176,7 +218,7 @@ impl State {
             batch_sum: 0,
             tokens_sum: 0,
             peak_blocks: 0,
-            bound_time: [0.0; 5],
+            bound_time: BoundTimes::default(),
             gaps: GapHistogram::default(),
             latencies: Vec::with_capacity(n),
             done: Vec::new(),
@@ -514,11 +556,11 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
     let dt = p.engine.host.step_time(kernels.total(), seqs);
     let host = p.engine.host.host_time(seqs);
     if p.engine.host.overlapped && host.get() >= kernels.total().get() {
-        st.bound_time[HOST] += dt.get();
+        st.bound_time.host += dt;
     } else {
         let k = kernels.total().get();
-        st.bound_time[bound_index(kernels.bound())] += k;
-        st.bound_time[HOST] += dt.get() - k;
+        st.bound_time.charge(kernels.bound(), kernels.total());
+        st.bound_time.host += Seconds::new(dt.get() - k);
     }
     st.now += dt.get();
     st.steps += 1;
@@ -641,8 +683,8 @@ pub struct RunStats {
     pub mean_tokens_per_step: f64,
     /// Peak share of the KV cache in use.
     pub kv_peak_fraction: f64,
-    /// Time by what bounded it: compute, memory, communication, kernel overhead, host.
-    pub bound_time_s: [f64; 5],
+    /// Time by what bounded it.
+    pub bound_time: BoundTimes,
     /// Per-step records, if asked for.
     pub timeline: Vec<StepRecord>,
 }
@@ -686,7 +728,7 @@ pub fn run<M: Deref<Target = Model>>(
         mean_batch: st.batch_sum as f64 / st.steps.max(1) as f64,
         mean_tokens_per_step: st.tokens_sum as f64 / st.steps.max(1) as f64,
         kv_peak_fraction: st.peak_blocks as f64 / p.kv_blocks.max(1) as f64,
-        bound_time_s: st.bound_time,
+        bound_time: st.bound_time,
         timeline: st.timeline,
     })
 }

@@ -249,18 +249,8 @@ fn serving_row(
             };
             match simulate(chip, std::sync::Arc::clone(&shared), &sc) {
                 Ok(r) => {
-                    let b = r.replica.bound_time_s;
-                    let (k, _) =
-                        b.iter()
-                            .enumerate()
-                            .fold((0, f64::MIN), |m, (k, &t)| if t > m.1 { (k, t) } else { m });
-                    let bound = [
-                        Bound::Compute,
-                        Bound::Memory,
-                        Bound::Communication,
-                        Bound::Overhead,
-                        Bound::Overhead,
-                    ][k];
+                    // Host-bound time counts as overhead: the kernels wait on fixed costs.
+                    let bound = r.replica.bound_time.dominant().unwrap_or(Bound::Overhead);
                     let cost = costs.chip_hour(chip).ok().map(|h| {
                         per_million_tokens(&h, layout.chips(), r.output_tokens_per_s).get()
                     });

@@ -385,8 +385,8 @@ impl ServeView {
     /// The view of one run.
     pub fn new(chip: &Chip, model: &Model, cfg: &ServeConfig, r: ServeResult) -> ServeView {
         let s = &r.replica;
-        let total: f64 = s.bound_time_s.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let b = s.bound_time_s;
+        let b = &s.bound_time;
+        let total = b.total().get().max(f64::MIN_POSITIVE);
         let e = &cfg.engine;
         ServeView {
             chip: chip.id.clone(),
@@ -423,11 +423,11 @@ impl ServeView {
             mean_batch: s.mean_batch,
             mean_tokens_per_step: s.mean_tokens_per_step,
             time_bound_share: BoundShareView {
-                compute: b[0] / total,
-                memory: b[1] / total,
-                communication: b[2] / total,
-                kernel_overhead: b[3] / total,
-                host: b[4] / total,
+                compute: b.compute.get() / total,
+                memory: b.memory.get() / total,
+                communication: b.communication.get() / total,
+                kernel_overhead: b.kernel_overhead.get() / total,
+                host: b.host.get() / total,
             },
             notes: r.notes,
             timeline: r.replica.timeline,
