@@ -566,6 +566,13 @@ pub struct ServeArgs {
     /// TPOT target for goodput, seconds.
     #[arg(long, value_name = "S")]
     pub slo_tpot: Option<f64>,
+    /// Speculative decoding: draft tokens per step (DeepSeek MTP or an EAGLE-style draft,
+    /// priced as one layer's pass per draft token).
+    #[arg(long, value_name = "K", requires = "acceptance")]
+    pub speculative_tokens: Option<u32>,
+    /// Probability that a draft token is accepted, given the ones before it were.
+    #[arg(long, value_name = "A", requires = "speculative_tokens")]
+    pub acceptance: Option<f64>,
     /// Write the per-step timeline (time, batch, prefill and decode tokens, step time, KV use)
     /// as CSV to this file.
     #[arg(long, value_name = "FILE")]

@@ -28,6 +28,7 @@ fn config(layout: Layout, weights: Precision, concurrency: u64, requests: u64) -
         timeline_steps: 0,
         trace: None,
         warmup: 0,
+        speculative: None,
     }
 }
 

@@ -64,6 +64,32 @@ pub enum ServeError {
     },
 }
 
+/// Speculative decoding: a draft (an MTP head or an EAGLE-style draft model) proposes `tokens`
+/// tokens per step, the model verifies them in one pass, and each is accepted with probability
+/// `acceptance` while the ones before it were (so a step emits `1 + a + ... + a^k` tokens on
+/// average).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Speculative {
+    /// Draft tokens per step.
+    pub tokens: u32,
+    /// Probability that a draft token is accepted, given the ones before it were.
+    pub acceptance: f64,
+    /// A draft pass's cost as a share of a decode pass of the model: one transformer layer's
+    /// worth (DeepSeek's MTP module and EAGLE heads are each one layer), `1 / layers`.
+    pub draft_fraction: f64,
+}
+
+impl Speculative {
+    /// Tokens a verify step emits on average: `(1 - a^(k+1)) / (1 - a)`.
+    pub fn mean_emitted(&self) -> f64 {
+        let a = self.acceptance;
+        if (1.0 - a).abs() < 1e-12 {
+            return f64::from(self.tokens) + 1.0;
+        }
+        (1.0 - a.powi(self.tokens as i32 + 1)) / (1.0 - a)
+    }
+}
+
 /// Latency targets a request must meet to count towards goodput.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Slo {
@@ -98,6 +124,8 @@ pub struct ServeConfig {
     /// Requests sent first (for the whole deployment) left out of the latency percentiles and
     /// goodput; throughput counts every request, as `vllm bench serve` does.
     pub warmup: u64,
+    /// Speculative decoding, if the engine runs it.
+    pub speculative: Option<Speculative>,
 }
 
 /// The answer.
@@ -204,6 +232,20 @@ pub fn simulate_with_progress<M: Deref<Target = Model>>(
             e.memory_fraction
         )));
     }
+    if let Some(sp) = cfg.speculative {
+        if sp.tokens == 0 || sp.tokens > 16 {
+            return Err(ServeError::Input(format!(
+                "--speculative-tokens {} must be between 1 and 16",
+                sp.tokens
+            )));
+        }
+        if !(0.0..=1.0).contains(&sp.acceptance) {
+            return Err(ServeError::Input(format!(
+                "--acceptance {} is a probability: between 0 and 1",
+                sp.acceptance
+            )));
+        }
+    }
     let mut lengths = cfg.lengths;
     let mut requests = cfg.requests;
     if let Some(t) = &cfg.trace {
@@ -302,6 +344,8 @@ pub fn simulate_with_progress<M: Deref<Target = Model>>(
         timeline_steps: cfg.timeline_steps,
         warmup: cfg.warmup / d,
         progress,
+        speculative: cfg.speculative,
+        seed: cfg.seed,
     };
     let gen = Generator::new(lengths, cfg.seed)?;
     let run = sim::run(&params, gen)?;

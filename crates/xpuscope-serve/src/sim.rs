@@ -21,11 +21,16 @@ use crate::engine::{EngineKind, EngineSettings};
 use crate::stats::{GapHistogram, Summary};
 use crate::workload::{Arrivals, Generator, Request};
 use crate::ServeError;
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64Mcg;
 
 /// Share of the remaining output tokens of running requests that SGLang keeps free before it
 /// admits a new prefill (its `new_token_ratio`, which starts at 0.7 and decays while nothing is
 /// retracted; the starting value is used here, which admits conservatively).
 const SGLANG_NEW_TOKEN_RATIO: f64 = 0.7;
+
+/// Distinguishes the acceptance draws' stream from the requests' (any fixed odd constant).
+const ACCEPT_STREAM: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// The most future tokens SGLang reserves for one request (`min(max_new_tokens, 4096)`).
 const SGLANG_RESERVE_CAP_TOKENS: u32 = 4096;
@@ -87,6 +92,8 @@ pub struct Params<'a, M: Deref<Target = Model>> {
     pub arrivals: Arrivals,
     /// Requests to serve (for this replica).
     pub requests: u64,
+    /// Seed of the run (the acceptance draws use their own stream of it).
+    pub seed: u64,
     /// The replica's requests from a replayed trace, instead of generated ones.
     pub trace: Option<&'a [Request]>,
     /// Keep a per-step record (for `--timeline`), at most this many steps.
@@ -95,6 +102,8 @@ pub struct Params<'a, M: Deref<Target = Model>> {
     pub warmup: u64,
     /// Counts completed requests as the run goes, for a progress bar.
     pub progress: Option<&'a std::sync::atomic::AtomicU64>,
+    /// Speculative decoding, if the engine runs it.
+    pub speculative: Option<crate::Speculative>,
 }
 
 /// Everything that changes during a run.
@@ -108,6 +117,12 @@ pub struct State {
     /// Scheduled this step: (sequence, tokens).
     batch: Vec<(usize, u32)>,
     shape: StepShape,
+    /// The decodes of the step alone, to price a draft model's passes.
+    draft_shape: StepShape,
+    /// Tokens a decode processes in one step: 1, or 1 + the draft tokens it verifies.
+    decode_width: u32,
+    /// Draws how many draft tokens each verify step accepts.
+    accept: Pcg64Mcg,
     free_blocks: u64,
     free_reserve: u64,
     in_flight: u64,
@@ -209,6 +224,9 @@ impl State {
             running: Vec::new(),
             batch: Vec::new(),
             shape: p.evaluator.step_shape(),
+            draft_shape: p.evaluator.step_shape(),
+            decode_width: p.speculative.map_or(1, |sp| 1 + sp.tokens),
+            accept: Pcg64Mcg::seed_from_u64(p.seed ^ ACCEPT_STREAM),
             free_blocks: p.kv_blocks,
             free_reserve: p.kv_blocks,
             in_flight: 0,
@@ -335,7 +353,7 @@ impl State {
             let s = &self.seqs[i];
             let computed = s.computed;
             let need = match s.prefill_remaining() {
-                0 => 1,
+                0 => self.decode_width,
                 r => r.min(u32::try_from(budget).unwrap_or(u32::MAX)),
             };
             let mut scheduled = true;
@@ -441,7 +459,8 @@ impl State {
                     if s.prefill_remaining() > 0 {
                         return 0;
                     }
-                    State::blocks_for(s.computed + 1, e.block_size).saturating_sub(s.blocks)
+                    State::blocks_for(s.computed + self.decode_width, e.block_size)
+                        .saturating_sub(s.blocks)
                 })
                 .sum();
             if needed <= self.free_blocks || self.running.is_empty() {
@@ -461,8 +480,9 @@ impl State {
             let s = self.seqs[i];
             // SGLang runs no mixed batches by default: an unfinished prefill waits for the next
             // prefill batch.
-            if s.prefill_remaining() == 0 && self.grow(i, s.computed + 1, e.block_size) {
-                self.batch.push((i, 1));
+            let w = self.decode_width;
+            if s.prefill_remaining() == 0 && self.grow(i, s.computed + w, e.block_size) {
+                self.batch.push((i, w));
             }
         }
     }
@@ -475,7 +495,7 @@ impl State {
             let i = self.running[k];
             let s = self.seqs[i];
             let need = match s.prefill_remaining() {
-                0 => 1,
+                0 => self.decode_width,
                 r if !e.chunked_prefill && u64::from(r) > budget => continue,
                 r => r.min(u32::try_from(budget).unwrap_or(u32::MAX)),
             };
@@ -541,17 +561,32 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
     // Price the step.
     st.shape = p.evaluator.step_shape();
     let (mut prefill_tokens, mut decode_tokens) = (0u64, 0u64);
+    let speculating = st.decode_width > 1;
+    if speculating {
+        st.draft_shape = p.evaluator.step_shape();
+    }
     for &(i, n) in &st.batch {
         let s = &st.seqs[i];
         if s.prefill_remaining() > 0 {
             st.shape.add_prefill(u64::from(n), u64::from(s.computed));
             prefill_tokens += u64::from(n);
+        } else if speculating {
+            // Verification: the last token and the drafts go through the model together, each
+            // attending to the cache and the ones before it.
+            st.shape.add_prefill(u64::from(n), u64::from(s.computed));
+            st.draft_shape.add_decode(u64::from(s.computed) + 1);
+            decode_tokens += u64::from(n);
         } else {
             st.shape.add_decode(u64::from(s.computed) + 1);
             decode_tokens += 1;
         }
     }
-    let kernels = p.evaluator.step(&st.shape);
+    let mut kernels = p.evaluator.step(&st.shape);
+    if let (Some(sp), false) = (p.speculative, st.draft_shape.is_empty()) {
+        // The draft proposes its tokens one after another, each a decode pass of its own size.
+        let one = p.evaluator.step(&st.draft_shape);
+        kernels.add_scaled(&one, f64::from(sp.tokens) * sp.draft_fraction);
+    }
     let seqs = st.batch.len() as u64;
     let dt = p.engine.host.step_time(kernels.total(), seqs);
     let host = p.engine.host.host_time(seqs);
@@ -578,12 +613,26 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
         let (i, n) = st.batch[k];
         let s = &mut st.seqs[i];
         let was_prefill = s.prefill_remaining() > 0;
-        s.computed += if was_prefill { n } else { 1 };
-        if was_prefill && s.prefill_remaining() > 0 {
-            continue; // a chunk of a longer prefill: no token yet
-        }
-        s.generated += 1;
-        if s.generated == 1 {
+        let emitted = if was_prefill {
+            s.computed += n;
+            if s.prefill_remaining() > 0 {
+                continue; // a chunk of a longer prefill: no token yet
+            }
+            1
+        } else {
+            // A verify step emits the accepted drafts and one token of its own.
+            let mut accepted = 0;
+            if let Some(sp) = p.speculative {
+                while accepted < sp.tokens && st.accept.random::<f64>() < sp.acceptance {
+                    accepted += 1;
+                }
+            }
+            let out = (accepted + 1).min(s.output - s.generated);
+            s.computed += out;
+            out
+        };
+        s.generated += emitted;
+        if s.first_token.is_nan() {
             s.first_token = now;
         } else {
             let g = now - s.last_token;

@@ -33,6 +33,7 @@ fn config(engine: EngineKind, arrivals: Arrivals, input: u32, output: u32, n: u6
         timeline_steps: 0,
         trace: None,
         warmup: 0,
+        speculative: None,
     }
 }
 
@@ -234,4 +235,48 @@ fn a_faster_chip_is_never_slower() {
             }
         }
     }
+}
+
+#[test]
+fn speculative_decoding_emits_the_accepted_drafts() {
+    let base = config(
+        EngineKind::Vllm,
+        Arrivals::Closed { concurrency: 8 },
+        256,
+        120,
+        16,
+    );
+    let with = |tokens: u32, acceptance: f64| ServeConfig {
+        speculative: Some(Speculative {
+            tokens,
+            acceptance,
+            draft_fraction: 1.0 / 32.0,
+        }),
+        ..base.clone()
+    };
+    let plain = run("h100-sxm", "llama-3.1-8b", &base);
+    // Every draft accepted: 3 drafts + 1 token per step, a quarter of the decode steps.
+    let all = run("h100-sxm", "llama-3.1-8b", &with(3, 1.0));
+    assert_eq!(all.replica.output_tokens, plain.replica.output_tokens);
+    assert!(
+        all.replica.steps * 3 < plain.replica.steps,
+        "{} vs {}",
+        all.replica.steps,
+        plain.replica.steps
+    );
+    assert!(all.replica.tpot.mean < plain.replica.tpot.mean * 0.5);
+    // None accepted: the same tokens, each step dearer by the drafts and the wider verify.
+    let none = run("h100-sxm", "llama-3.1-8b", &with(3, 0.0));
+    assert!(none.replica.tpot.mean > plain.replica.tpot.mean);
+    assert!(
+        (Speculative {
+            tokens: 3,
+            acceptance: 0.5,
+            draft_fraction: 0.0
+        }
+        .mean_emitted()
+            - 1.875)
+            .abs()
+            < 1e-12
+    );
 }

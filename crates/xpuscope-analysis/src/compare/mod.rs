@@ -246,6 +246,7 @@ fn serving_row(
                 timeline_steps: 0,
                 trace: None,
                 warmup: 0,
+                speculative: None,
             };
             match simulate(chip, std::sync::Arc::clone(&shared), &sc) {
                 Ok(r) => {

@@ -46,6 +46,8 @@ fn options(a: &ServeArgs) -> ServeOptions {
         timeline_steps: a.timeline.as_ref().map(|_| TIMELINE_STEPS),
         trace: None,
         warmup: Some(a.warmup),
+        speculative_tokens: a.speculative_tokens,
+        acceptance: a.acceptance,
     }
 }
 

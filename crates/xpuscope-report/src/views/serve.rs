@@ -60,6 +60,10 @@ pub struct ServeOptions {
     pub trace: Option<TraceText>,
     /// Requests sent first left out of the latency percentiles (default 0).
     pub warmup: Option<u64>,
+    /// Draft tokens per step (speculative decoding: an MTP head or an EAGLE-style draft).
+    pub speculative_tokens: Option<u32>,
+    /// Probability that a draft token is accepted, given the ones before it were.
+    pub acceptance: Option<f64>,
 }
 
 /// A trace as text, with the name its errors cite (a file name, for the CLI).
@@ -201,6 +205,20 @@ impl ServeOptions {
                 ))
             }
         };
+        let speculative = match (self.speculative_tokens, self.acceptance) {
+            (None, None) => None,
+            (Some(k), Some(a)) => Some(xpuscope_serve::Speculative {
+                tokens: k,
+                acceptance: a,
+                draft_fraction: 1.0 / f64::from(model.layers.max(1)),
+            }),
+            _ => {
+                return Err(Error::invalid(
+                    "speculative_tokens",
+                    "speculative decoding needs both --speculative-tokens K and --acceptance A",
+                ))
+            }
+        };
         let requests = self.requests.unwrap_or(DEFAULT_REQUESTS);
         if requests == 0 {
             return Err(Error::invalid("requests", "--requests must be at least 1"));
@@ -219,6 +237,7 @@ impl ServeOptions {
             timeline_steps: self.timeline_steps.unwrap_or(0),
             trace,
             warmup: self.warmup.unwrap_or(0),
+            speculative,
         })
     }
 }
@@ -320,7 +339,9 @@ pub struct ServeView {
     pub ttft_s: LatencyView,
     /// Time per output token after the first: (e2e - TTFT) / (output - 1).
     pub tpot_s: LatencyView,
-    /// Gaps between consecutive tokens.
+    /// Gaps between consecutive outputs of a request: between tokens, or with speculative
+    /// decoding between the steps that emit them (one streamed chunk each, as `vllm bench
+    /// serve` measures).
     pub itl_s: LatencyView,
     /// End-to-end latency.
     pub e2e_s: LatencyView,

@@ -228,6 +228,7 @@ fn predict(
         timeline_steps: 0,
         trace: None,
         warmup: 0,
+        speculative: None,
     };
     // The KV cache sizes the run (how many requests a replica holds at once). A probe of one
     // request per replica reads it from the simulator itself, so the sizing never disagrees

@@ -140,6 +140,7 @@ pub(super) fn row(chip: &Chip, model: &Arc<Model>, p: &ServePoint, kind: EngineK
         timeline_steps: 0,
         trace: None,
         warmup: 0,
+        speculative: None,
     };
     match simulate(chip, Arc::clone(model), &cfg) {
         Ok(r) => {
