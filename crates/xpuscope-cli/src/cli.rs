@@ -573,6 +573,16 @@ pub struct ServeArgs {
     /// Probability that a draft token is accepted, given the ones before it were.
     #[arg(long, value_name = "A", requires = "speculative_tokens")]
     pub acceptance: Option<f64>,
+    /// Serve prompts and generation in separate pools of chips (with --prefill-chips and
+    /// --decode-chips); each pool uses --tp/--pp/--ep, with as many replicas as fill it.
+    #[arg(long, requires_all = ["prefill_chips", "decode_chips"])]
+    pub disaggregate: bool,
+    /// Chips of the prefill pool.
+    #[arg(long, value_name = "N", requires = "disaggregate")]
+    pub prefill_chips: Option<u32>,
+    /// Chips of the decode pool.
+    #[arg(long, value_name = "M", requires = "disaggregate")]
+    pub decode_chips: Option<u32>,
     /// Write the per-step timeline (time, batch, prefill and decode tokens, step time, KV use)
     /// as CSV to this file.
     #[arg(long, value_name = "FILE")]

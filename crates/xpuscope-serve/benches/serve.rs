@@ -29,6 +29,7 @@ fn config(layout: Layout, weights: Precision, concurrency: u64, requests: u64) -
         trace: None,
         warmup: 0,
         speculative: None,
+        disaggregate: None,
     }
 }
 

@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod disagg;
 pub mod engine;
 pub mod sim;
 pub mod stats;
@@ -28,6 +29,7 @@ use xpuscope_model::model::Model;
 use xpuscope_model::units::{Bytes, TokensPerSecond};
 use xpuscope_perf::{Efficiency, Evaluator, InferConfig, PerfError};
 
+pub use disagg::Disaggregation;
 pub use engine::{EngineKind, EngineSettings, HostOverhead};
 pub use sim::{BoundTimes, RunStats, StepRecord};
 pub use stats::Summary;
@@ -126,6 +128,8 @@ pub struct ServeConfig {
     pub warmup: u64,
     /// Speculative decoding, if the engine runs it.
     pub speculative: Option<Speculative>,
+    /// Separate prefill and decode pools, if disaggregated.
+    pub disaggregate: Option<Disaggregation>,
 }
 
 /// The answer.
@@ -203,7 +207,7 @@ fn share(n: u64, dp: u64) -> u64 {
 }
 
 /// Simulates serving `cfg` on `chip` for `model`.
-pub fn simulate<M: Deref<Target = Model>>(
+pub fn simulate<M: Deref<Target = Model> + Clone>(
     chip: &Chip,
     model: M,
     cfg: &ServeConfig,
@@ -213,12 +217,15 @@ pub fn simulate<M: Deref<Target = Model>>(
 
 /// [`simulate`], counting completed requests of the simulated replica in `progress` (out of
 /// [`replica_requests`]).
-pub fn simulate_with_progress<M: Deref<Target = Model>>(
+pub fn simulate_with_progress<M: Deref<Target = Model> + Clone>(
     chip: &Chip,
     model: M,
     cfg: &ServeConfig,
     progress: Option<&std::sync::atomic::AtomicU64>,
 ) -> Result<ServeResult, ServeError> {
+    if let Some(d) = cfg.disaggregate {
+        return disagg::simulate(chip, model, cfg, d);
+    }
     let e = &cfg.engine;
     let mut notes_early = Vec::new();
     if e.max_num_seqs == 0 || e.max_num_tokens == 0 || e.block_size == 0 {

@@ -55,12 +55,27 @@ struct Seq {
     blocks: u64,
     /// KV blocks reserved for its whole length (TensorRT-LLM's no-evict admission).
     reserved: u64,
+    /// Which request it is, across pools.
+    id: u64,
 }
 
 impl Seq {
     fn prefill_remaining(&self) -> u32 {
         self.prefill_len.saturating_sub(self.computed)
     }
+}
+
+/// When one request was sent, got its first token and finished (seconds from the start).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestRecord {
+    /// Which request (its place in the send order).
+    pub id: u64,
+    /// When the client sent it.
+    pub sent: f64,
+    /// When its first token came out.
+    pub first_token: f64,
+    /// When its last token came out.
+    pub finished: f64,
 }
 
 /// What a step did, for the timeline.
@@ -142,6 +157,8 @@ pub struct State {
     latencies: Vec<(f64, Option<f64>, f64, usize)>,
     /// Scratch list of the requests a step completed.
     done: Vec<usize>,
+    /// Per completed request, when it was sent, got its first token and finished.
+    records: Vec<RequestRecord>,
     input_tokens: u64,
     output_tokens: u64,
     timeline: Vec<StepRecord>,
@@ -213,7 +230,14 @@ impl State {
             Some(t) => t.iter().copied().collect(),
             None => {
                 let times = gen.arrival_times(&p.arrivals, n)?;
-                times.into_iter().map(|t| gen.request(t)).collect()
+                times
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, t)| Request {
+                        id: k as u64,
+                        ..gen.request(t)
+                    })
+                    .collect()
             }
         };
         Ok(State {
@@ -240,6 +264,7 @@ impl State {
             gaps: GapHistogram::default(),
             latencies: Vec::with_capacity(n),
             done: Vec::new(),
+            records: Vec::with_capacity(n),
             input_tokens: 0,
             output_tokens: 0,
             timeline: Vec::new(),
@@ -267,18 +292,22 @@ impl State {
             }
             let r = self.pending.pop_front().expect("checked above");
             let i = self.seqs.len();
+            let sent = r.arrival.max(self.slot_free_at);
+            // A request handed over with its prompt's cache (and its first token) decodes at
+            // once: it counts its first token at the handover.
+            let handed = r.cached > 0;
             self.seqs.push(Seq {
-                // The client sends it when it arrives, or when a slot frees if all were busy.
-                sent: r.arrival.max(self.slot_free_at),
+                sent,
                 input: r.input,
                 output: r.output,
                 prefill_len: r.input,
-                computed: 0,
-                generated: 0,
-                first_token: f64::NAN,
-                last_token: 0.0,
+                computed: r.cached.min(r.input),
+                generated: u32::from(handed),
+                first_token: if handed { sent } else { f64::NAN },
+                last_token: sent,
                 blocks: 0,
                 reserved: 0,
+                id: r.id,
             });
             self.waiting.push_back(i);
             self.in_flight += 1;
@@ -397,7 +426,10 @@ impl State {
             if !e.chunked_prefill && u64::from(remaining) > *budget {
                 break;
             }
-            let need = remaining.min(u32::try_from(*budget).unwrap_or(u32::MAX));
+            let need = match remaining {
+                0 => self.decode_width,
+                r => r.min(u32::try_from(*budget).unwrap_or(u32::MAX)),
+            };
             if let Some(r) = reserve {
                 if State::blocks_for(s.computed + need, e.block_size) + r > self.free_blocks {
                     break;
@@ -518,7 +550,10 @@ impl State {
             if !e.chunked_prefill && u64::from(remaining) > budget {
                 break;
             }
-            let need = remaining.min(u32::try_from(budget).unwrap_or(u32::MAX));
+            let need = match remaining {
+                0 => self.decode_width,
+                r => r.min(u32::try_from(budget).unwrap_or(u32::MAX)),
+            };
             // The reservation covers these blocks: take them from the pool it guarantees.
             self.free_reserve -= whole;
             self.seqs[i].reserved = whole;
@@ -673,6 +708,12 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
             let e2e = now - s.sent;
             let tpot = (s.output > 1).then(|| (e2e - ttft) / f64::from(s.output - 1));
             st.latencies.push((ttft, tpot, e2e, i));
+            st.records.push(RequestRecord {
+                id: s.id,
+                sent: s.sent,
+                first_token: s.first_token,
+                finished: now,
+            });
             st.input_tokens += u64::from(s.input);
             st.output_tokens += u64::from(s.output);
             st.in_flight -= 1;
@@ -736,6 +777,8 @@ pub struct RunStats {
     pub bound_time: BoundTimes,
     /// Per-step records, if asked for.
     pub timeline: Vec<StepRecord>,
+    /// Per completed request, in completion order.
+    pub records: Vec<RequestRecord>,
 }
 
 /// Runs the simulation to the end.
@@ -779,5 +822,6 @@ pub fn run<M: Deref<Target = Model>>(
         kv_peak_fraction: st.peak_blocks as f64 / p.kv_blocks.max(1) as f64,
         bound_time: st.bound_time,
         timeline: st.timeline,
+        records: st.records,
     })
 }

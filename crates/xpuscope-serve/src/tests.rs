@@ -34,6 +34,7 @@ fn config(engine: EngineKind, arrivals: Arrivals, input: u32, output: u32, n: u6
         trace: None,
         warmup: 0,
         speculative: None,
+        disaggregate: None,
     }
 }
 
@@ -278,5 +279,64 @@ fn speculative_decoding_emits_the_accepted_drafts() {
             - 1.875)
             .abs()
             < 1e-12
+    );
+}
+
+#[test]
+fn disaggregation_takes_prefill_out_of_the_decode_steps() {
+    let mut agg = config(
+        EngineKind::Vllm,
+        Arrivals::Open {
+            rate: 6.0,
+            burstiness: 1.0,
+            concurrency: None,
+        },
+        2000,
+        200,
+        150,
+    );
+    agg.infer.layout = Layout {
+        tp: 4,
+        ..Layout::SINGLE
+    };
+    let a = run("h100-sxm", "llama-3.1-70b", &agg);
+    let dis = ServeConfig {
+        disaggregate: Some(Disaggregation {
+            prefill_chips: 4,
+            decode_chips: 4,
+        }),
+        ..agg.clone()
+    };
+    let d = run("h100-sxm", "llama-3.1-70b", &dis);
+    assert_eq!(d.chips, 8);
+    assert_eq!(d.replica.requests, a.replica.requests);
+    // Decode steps no longer carry 2,000-token prompts: tokens come evenly, and faster.
+    assert!(
+        d.replica.tpot.mean < a.replica.tpot.mean * 0.9,
+        "{:?} vs {:?}",
+        d.replica.tpot,
+        a.replica.tpot
+    );
+    assert!(d.replica.itl.p99 < a.replica.itl.p99 * 0.5);
+    // TTFT includes the cache's crossing, which is positive.
+    assert!(d.replica.ttft.mean > 0.0);
+    let bad = ServeConfig {
+        disaggregate: Some(Disaggregation {
+            prefill_chips: 6,
+            decode_chips: 4,
+        }),
+        ..agg
+    };
+    let c = cat();
+    let e = simulate(
+        c.chip("h100-sxm").unwrap(),
+        Arc::new(c.model("llama-3.1-70b").unwrap().clone()),
+        &bad,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("--prefill-chips 6 is not a multiple of tp 4"),
+        "{e}"
     );
 }

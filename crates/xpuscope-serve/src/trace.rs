@@ -183,6 +183,8 @@ fn parse_csv(file: &str, text: &str) -> Result<Vec<Request>, ServeError> {
             arrival: time(get(ti, tname)?, unit, file, line, tname)?,
             input: count(get(ii, iname)?, file, line, iname, 1)?,
             output: count(get(oi, oname)?, file, line, oname, 1)?,
+            cached: 0,
+            id: 0,
         });
     }
     Ok(out)
@@ -228,6 +230,8 @@ fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Request>, ServeError> {
             arrival: time(&text_of(tv), unit, file, line, tk)?,
             input: count(&text_of(iv), file, line, ik, 1)?,
             output: count(&text_of(ov), file, line, ok, 1)?,
+            cached: 0,
+            id: 0,
         });
     }
     Ok(out)

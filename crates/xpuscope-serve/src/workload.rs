@@ -51,6 +51,11 @@ pub struct Request {
     pub input: u32,
     /// Tokens to generate.
     pub output: u32,
+    /// Prompt tokens already in this engine's KV cache on arrival (a disaggregated decode pool
+    /// receives the whole prompt's cache, and the first token with it); 0 otherwise.
+    pub cached: u32,
+    /// Which request this is, across pools (its place in the original send order).
+    pub id: u64,
 }
 
 /// Request lengths.
@@ -107,6 +112,8 @@ impl Generator {
             arrival,
             input,
             output,
+            cached: 0,
+            id: 0,
         }
     }
 

@@ -247,6 +247,7 @@ fn serving_row(
                 trace: None,
                 warmup: 0,
                 speculative: None,
+                disaggregate: None,
             };
             match simulate(chip, std::sync::Arc::clone(&shared), &sc) {
                 Ok(r) => {

@@ -48,6 +48,9 @@ fn options(a: &ServeArgs) -> ServeOptions {
         warmup: Some(a.warmup),
         speculative_tokens: a.speculative_tokens,
         acceptance: a.acceptance,
+        disaggregate: Some(a.disaggregate),
+        prefill_chips: a.prefill_chips,
+        decode_chips: a.decode_chips,
     }
 }
 

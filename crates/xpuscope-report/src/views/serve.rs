@@ -64,6 +64,12 @@ pub struct ServeOptions {
     pub speculative_tokens: Option<u32>,
     /// Probability that a draft token is accepted, given the ones before it were.
     pub acceptance: Option<f64>,
+    /// Separate prefill and decode pools.
+    pub disaggregate: Option<bool>,
+    /// Chips of the prefill pool.
+    pub prefill_chips: Option<u32>,
+    /// Chips of the decode pool.
+    pub decode_chips: Option<u32>,
 }
 
 /// A trace as text, with the name its errors cite (a file name, for the CLI).
@@ -219,6 +225,29 @@ impl ServeOptions {
                 ))
             }
         };
+        let disaggregate = match (
+            self.disaggregate.unwrap_or(false),
+            self.prefill_chips,
+            self.decode_chips,
+        ) {
+            (false, None, None) => None,
+            (true, Some(p), Some(d)) if p > 0 && d > 0 => Some(xpuscope_serve::Disaggregation {
+                prefill_chips: p,
+                decode_chips: d,
+            }),
+            (true, Some(_), Some(_)) => {
+                return Err(Error::invalid(
+                    "prefill_chips",
+                    "--prefill-chips and --decode-chips must be at least 1",
+                ))
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "disaggregate",
+                    "disaggregated serving needs --disaggregate with --prefill-chips N and --decode-chips M",
+                ))
+            }
+        };
         let requests = self.requests.unwrap_or(DEFAULT_REQUESTS);
         if requests == 0 {
             return Err(Error::invalid("requests", "--requests must be at least 1"));
@@ -238,6 +267,7 @@ impl ServeOptions {
             trace,
             warmup: self.warmup.unwrap_or(0),
             speculative,
+            disaggregate,
         })
     }
 }

@@ -229,6 +229,7 @@ fn predict(
         trace: None,
         warmup: 0,
         speculative: None,
+        disaggregate: None,
     };
     // The KV cache sizes the run (how many requests a replica holds at once). A probe of one
     // request per replica reads it from the simulator itself, so the sizing never disagrees

@@ -141,6 +141,7 @@ pub(super) fn row(chip: &Chip, model: &Arc<Model>, p: &ServePoint, kind: EngineK
         trace: None,
         warmup: 0,
         speculative: None,
+        disaggregate: None,
     };
     match simulate(chip, Arc::clone(model), &cfg) {
         Ok(r) => {
