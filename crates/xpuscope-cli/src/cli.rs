@@ -584,7 +584,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "M", requires = "disaggregate")]
     pub decode_chips: Option<u32>,
     /// Write the per-step timeline (time, batch, prefill and decode tokens, step time, KV use)
-    /// as CSV to this file.
+    /// to this file: an SVG chart if it ends in .svg, CSV otherwise.
     #[arg(long, value_name = "FILE")]
     pub timeline: Option<std::path::PathBuf>,
 }

@@ -68,8 +68,16 @@ pub fn run(ctx: &Ctx, a: &ServeArgs) -> Result<String> {
     let job = ServeJob::new(chip, model, &o)?;
     let view = crate::progress::with_bar(job.work(), "serving", |done| job.run(Some(done)))?;
     if let Some(path) = &a.timeline {
-        std::fs::write(path, view.timeline_csv())
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        // A chart for a `.svg` path, the rows otherwise.
+        let svg = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+        let body = if svg {
+            view.timeline_svg()
+        } else {
+            view.timeline_csv()
+        };
+        std::fs::write(path, body).with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     Ok(match ctx.format {
         Format::Json => json(&view)?,

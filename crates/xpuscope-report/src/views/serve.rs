@@ -555,6 +555,40 @@ impl ServeView {
         out
     }
 
+    /// The per-step timeline as an SVG chart: sequences, tokens and KV-cache use per step.
+    pub fn timeline_svg(&self) -> String {
+        let col = |f: fn(&StepRecord) -> f64| self.timeline.iter().map(f).collect();
+        crate::svg::timeline(&crate::svg::Timeline {
+            title: format!(
+                "Serving timeline: {} on {} x {}",
+                self.model, self.chips, self.chip
+            ),
+            subtitle: Some(format!(
+                "{} engine, {} requests; one replica's steps",
+                self.engine.name, self.requests
+            )),
+            times: col(|r| r.time_s),
+            panels: vec![
+                crate::svg::Panel {
+                    label: "sequences per step".into(),
+                    values: col(|r| r.batch as f64),
+                },
+                crate::svg::Panel {
+                    label: "prefill tokens per step".into(),
+                    values: col(|r| r.prefill_tokens as f64),
+                },
+                crate::svg::Panel {
+                    label: "step time (ms)".into(),
+                    values: col(|r| r.step_s * 1e3),
+                },
+                crate::svg::Panel {
+                    label: "KV cache used (%)".into(),
+                    values: col(|r| r.kv_used * 100.0),
+                },
+            ],
+        })
+    }
+
     /// The per-step timeline as CSV.
     pub fn timeline_csv(&self) -> String {
         let mut out =
