@@ -24,6 +24,10 @@ use xpuscope_model::chip::Chip;
 use xpuscope_model::model::Model;
 use xpuscope_model::units::{Bytes, Seconds, TokensPerSecond};
 
+/// How far the largest fitting batch is looked for when a fixed batch is asked: beyond any
+/// chip's memory for any model in the catalogue, so the answer is the memory's limit, not a cap.
+const FIT_SEARCH_CAP: u64 = 1 << 24;
+
 /// The default cap for `Batch::Max`: 2048 concurrent sequences, beyond which engines' schedulers
 /// rarely go (vLLM's `max_num_seqs` defaults to 256-1024) and throughput no longer grows.
 pub const DEFAULT_MAX_BATCH: u64 = 2048;
@@ -288,8 +292,13 @@ impl<M: Deref<Target = Model>> Evaluator<M> {
 
     /// The largest batch (a multiple of the DP degree, at most `max_batch`) that fits; 0 if none.
     pub fn max_batch(&self) -> u64 {
+        self.max_batch_up_to(self.cfg.max_batch)
+    }
+
+    /// The largest batch (a multiple of the DP degree, at most `cap`) that fits; 0 if none.
+    pub fn max_batch_up_to(&self, cap: u64) -> u64 {
         let dp = u64::from(self.cfg.layout.dp);
-        let cap = (self.cfg.max_batch / dp).max(1);
+        let cap = (cap / dp).max(1);
         if !self.memory(dp).fits() {
             return 0;
         }
@@ -352,7 +361,11 @@ impl<M: Deref<Target = Model>> Evaluator<M> {
 
     /// Evaluates the configured batch.
     pub fn run(&self) -> Result<InferResult, PerfError> {
-        let max_fit = self.max_batch();
+        // `--max-batch` caps only `--batch max`; a fixed batch is told how many really fit.
+        let max_fit = match self.cfg.batch {
+            Batch::Max => self.max_batch(),
+            Batch::Fixed(_) => self.max_batch_up_to(FIT_SEARCH_CAP),
+        };
         let batch = match self.cfg.batch {
             Batch::Fixed(b) => {
                 let dp = u64::from(self.cfg.layout.dp);
@@ -376,7 +389,16 @@ impl<M: Deref<Target = Model>> Evaluator<M> {
         if max_fit == 0 {
             return Err(self.does_not_fit());
         }
-        Ok(self.evaluate(batch, max_fit))
+        let mut r = self.evaluate(batch, max_fit);
+        let dp = u64::from(self.cfg.layout.dp);
+        if self.cfg.batch == Batch::Max && self.memory(max_fit + dp).fits() {
+            // The cap bound, not the memory: say so rather than call it the largest that fits.
+            r.notes.push(format!(
+                "batch {max_fit} is the --max-batch cap ({}); more sequences fit in memory",
+                self.cfg.max_batch
+            ));
+        }
+        Ok(r)
     }
 
     /// Evaluates one batch size without the fit checks (for sweeps and the batch search).

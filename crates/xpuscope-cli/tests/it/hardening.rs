@@ -99,3 +99,43 @@ fn a_training_layout_that_does_not_fit_is_not_an_answer() {
         "add --search to find a layout that fits",
     );
 }
+
+#[test]
+fn a_cap_is_reported_as_a_cap() {
+    let v = super::util::json(&[
+        "infer",
+        "--chip",
+        "h100-sxm",
+        "--model",
+        "llama-3.1-8b",
+        "--input-len",
+        "128",
+        "--output-len",
+        "16",
+        "--batch",
+        "5000",
+    ]);
+    // 5,000 do not fit, and the largest that does is the memory's limit, past the 2,048 cap.
+    assert_eq!(v["fits"], false);
+    assert!(
+        v["max_batch_that_fits"].as_u64().unwrap() > 2048,
+        "{}",
+        v["max_batch_that_fits"]
+    );
+    let v = super::util::json(&[
+        "infer",
+        "--chip",
+        "h200-sxm",
+        "--model",
+        "llama-3.1-8b",
+        "--input-len",
+        "128",
+        "--output-len",
+        "16",
+        "--batch",
+        "max",
+    ]);
+    assert_eq!(v["batch"], 2048);
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("is the --max-batch cap"), "{notes}");
+}
