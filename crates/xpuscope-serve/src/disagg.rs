@@ -16,9 +16,10 @@ use xpuscope_model::model::Model;
 use xpuscope_model::units::{Bytes, Seconds};
 use xpuscope_perf::{Efficiency, Evaluator, InferConfig, Layout};
 
-use crate::sim::RequestRecord;
+use std::collections::HashMap;
+
 use crate::stats::Summary;
-use crate::workload::{Arrivals, Request};
+use crate::workload::{Arrivals, Generator, Request};
 use crate::{simulate_with_progress, ServeConfig, ServeError, ServeResult};
 
 /// Chips of each pool.
@@ -52,27 +53,64 @@ pub fn simulate<M: Deref<Target = Model> + Clone>(
     cfg: &ServeConfig,
     d: Disaggregation,
 ) -> Result<ServeResult, ServeError> {
+    // A cap on requests in flight spans both pools; simulating it needs the pools in one loop,
+    // which this version does not do, so it refuses rather than answer without the cap.
+    match cfg.arrivals {
+        Arrivals::Closed { .. }
+        | Arrivals::Open {
+            concurrency: Some(_),
+            ..
+        }
+        | Arrivals::Trace {
+            concurrency: Some(_),
+        } => {
+            return Err(ServeError::Input(
+                "disaggregated serving takes --request-rate (without --concurrency), --offline or --trace: a cap on requests in flight across both pools is not simulated yet".into(),
+            ))
+        }
+        _ => {}
+    }
     let lp = pool_layout(&cfg.infer.layout, d.prefill_chips, "prefill")?;
     let ld = pool_layout(&cfg.infer.layout, d.decode_chips, "decode")?;
+
+    // Every request of the run, with its own lengths: the trace's, or drawn once here so that
+    // both pools see the same ones.
+    let full: Vec<Request> = match &cfg.trace {
+        Some(t) => t.clone(),
+        None => {
+            let n = usize::try_from(cfg.requests)
+                .map_err(|_| ServeError::Input(format!("{} requests is too many", cfg.requests)))?;
+            let mut g = Generator::new(cfg.lengths, cfg.seed)?;
+            let times = g.arrival_times(&cfg.arrivals, n)?;
+            times
+                .into_iter()
+                .enumerate()
+                .map(|(k, t)| Request {
+                    id: k as u64,
+                    ..g.request(t)
+                })
+                .collect()
+        }
+    };
 
     // Prefill pool: every request's prompt and its first token.
     let mut pre = cfg.clone();
     pre.disaggregate = None;
     pre.infer.layout = lp;
-    pre.lengths.output = 1;
     pre.speculative = None;
-    if let Some(t) = &mut pre.trace {
-        for r in t.iter_mut() {
-            r.output = 1;
-        }
-    }
+    pre.warmup = 0;
+    pre.arrivals = Arrivals::Trace { concurrency: None };
+    pre.trace = Some(full.iter().map(|r| Request { output: 1, ..*r }).collect());
     let prefill = simulate_with_progress(chip, model.clone(), &pre, None)?;
 
-    // The cache of one prompt, per chip of a prefill replica, over the link between the pools.
+    // The cache of one prompt, per chip of a prefill replica (in the deployment's KV-cache
+    // format), over the link between the pools.
     let eff = Efficiency::default();
     let infer = InferConfig {
         layout: lp,
-        ..InferConfig::new(u64::from(cfg.lengths.input.max(1)), 1)
+        input_len: u64::from(cfg.lengths.input.max(1)),
+        output_len: 1,
+        ..cfg.infer
     };
     let ev = Evaluator::new(chip, &*model, &infer, &eff)?;
     let hw = ev.hardware();
@@ -88,72 +126,84 @@ pub fn simulate<M: Deref<Target = Model> + Clone>(
         latency + Seconds::new(bytes.get() / (link.get() * eff.collective))
     };
 
-    // Decode pool: requests arrive with their prompt cached and their first token out. The
-    // prefill replica saw 1/dp_p of the traffic; its completions, compressed dp_p-fold, are the
-    // whole pool's arrivals, which the decode pool splits over its own replicas.
-    let dp_p = f64::from(lp.dp);
-    let lengths = |id: u64| -> (u32, u32) {
-        match &cfg.trace {
-            Some(t) => t
-                .get(id as usize)
-                .map_or((cfg.lengths.input, cfg.lengths.output), |r| {
-                    (r.input, r.output)
-                }),
-            None => (cfg.lengths.input, cfg.lengths.output),
-        }
-    };
-    let mut handed: Vec<Request> = prefill
+    // Time to first token at the prefill pool. The simulated replica served every dp_p-th
+    // request; each other request takes the time of the one it sat beside in that stream.
+    let dp_p = u64::from(lp.dp);
+    let at_prefill: HashMap<u64, f64> = prefill
         .replica
         .records
         .iter()
-        .map(|r: &RequestRecord| {
-            let (input, output) = lengths(r.id);
-            Request {
-                arrival: (r.first_token + transfer(input).get()) / dp_p,
-                input,
-                output,
-                cached: input,
-                id: r.id,
-            }
+        .map(|r| (r.id, r.first_token - r.sent))
+        .collect();
+    let first_of = |id: u64| at_prefill.get(&(id - id % dp_p)).copied();
+
+    // Decode pool: requests arrive with their prompt cached and their first token out.
+    // Requests of one output token are done at the prefill pool.
+    let mut handed: Vec<Request> = full
+        .iter()
+        .filter(|r| r.output > 1)
+        .filter_map(|r| {
+            let t = first_of(r.id)?;
+            Some(Request {
+                arrival: r.arrival + t + transfer(r.input).get(),
+                cached: r.input,
+                ..*r
+            })
         })
         .collect();
-    handed.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
-    let mut dec = cfg.clone();
-    dec.disaggregate = None;
-    dec.infer.layout = ld;
-    dec.arrivals = Arrivals::Trace { concurrency: None };
-    dec.trace = Some(handed);
-    let decode = simulate_with_progress(chip, model.clone(), &dec, None)?;
+    handed.sort_by(|a, b| a.arrival.total_cmp(&b.arrival).then(a.id.cmp(&b.id)));
+    let decode = if handed.is_empty() {
+        None
+    } else {
+        let mut dec = cfg.clone();
+        dec.disaggregate = None;
+        dec.infer.layout = ld;
+        dec.arrivals = Arrivals::Trace { concurrency: None };
+        dec.trace = Some(handed);
+        dec.warmup = 0;
+        Some(simulate_with_progress(chip, model.clone(), &dec, None)?)
+    };
 
     // Per request: TTFT from the prefill pool plus the transfer, the rest from the decode pool.
-    let first: std::collections::HashMap<u64, (f64, u32)> = prefill
-        .replica
-        .records
-        .iter()
-        .map(|r| (r.id, (r.first_token - r.sent, lengths(r.id).0)))
-        .collect();
     let (mut ttft, mut tpot, mut e2e, mut pairs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for r in &decode.replica.records {
-        let Some(&(t_first, input)) = first.get(&r.id) else {
-            continue;
+    let mut take = |r: &Request, rest_s: f64| {
+        let Some(t_first) = first_of(r.id) else {
+            return;
         };
-        let t = t_first + transfer(input).get();
-        let rest = r.finished - r.sent;
-        let out = lengths(r.id).1;
-        let per = (out > 1).then(|| rest / f64::from(out - 1));
+        if r.id < cfg.warmup {
+            return;
+        }
+        let t = t_first + transfer(r.input).get();
+        let per = (r.output > 1).then(|| rest_s / f64::from(r.output - 1));
         ttft.push(t);
-        e2e.push(t + rest);
-        if let Some(p) = per {
-            tpot.push(p);
+        e2e.push(t + rest_s);
+        if let Some(x) = per {
+            tpot.push(x);
         }
         pairs.push((t, per));
+    };
+    let finished: HashMap<u64, f64> = decode.as_ref().map_or_else(HashMap::new, |dr| {
+        dr.replica
+            .records
+            .iter()
+            .map(|r| (r.id, r.finished - r.sent))
+            .collect()
+    });
+    // The decode replica served every dp_d-th handed request: the others are not in `finished`.
+    for r in &full {
+        if r.output <= 1 {
+            take(r, 0.0);
+        } else if let Some(&rest) = finished.get(&r.id) {
+            take(r, rest);
+        }
     }
-    let mut out = decode;
+    let mut out = decode.unwrap_or_else(|| prefill.clone());
     out.replica.ttft = Summary::of(&mut ttft);
     out.replica.tpot = Summary::of(&mut tpot);
     out.replica.e2e = Summary::of(&mut e2e);
     out.replica.latencies = pairs;
     out.chips = span;
+    out.requests = full.len() as u64;
     out.goodput_requests_per_s =
         (cfg.slo.ttft_s.is_some() || cfg.slo.tpot_s.is_some()).then(|| {
             let good = out
@@ -167,25 +217,22 @@ pub fn simulate<M: Deref<Target = Model> + Clone>(
                 .count() as f64;
             good / out.replica.latencies.len().max(1) as f64 * out.requests_per_s
         });
-    let t_mean = transfer(cfg.lengths.input);
+    let mean_input =
+        full.iter().map(|r| f64::from(r.input)).sum::<f64>() / full.len().max(1) as f64;
     out.notes.insert(
         0,
         format!(
-            "disaggregated: {} prefill chips ({} replica(s)) and {} decode chips ({} replica(s)); a {}-token prompt's cache crosses in {:.2} ms over {}",
+            "disaggregated: {} prefill chips ({} replica(s)) and {} decode chips ({} replica(s)); a prompt's cache (mean {:.0} tokens) crosses in {:.2} ms over {}",
             d.prefill_chips,
             lp.dp,
             d.decode_chips,
             ld.dp,
-            cfg.lengths.input,
-            t_mean.get() * 1e3,
+            mean_input,
+            transfer(mean_input.round() as u32).get() * 1e3,
             if span <= hw.domain { "the scale-up fabric" } else { "the network" }
         ),
     );
-    out.notes.extend(
-        prefill
-            .notes
-            .into_iter()
-            .map(|n| format!("prefill pool: {n}")),
-    );
+    out.notes
+        .extend(prefill.notes.iter().map(|n| format!("prefill pool: {n}")));
     Ok(out)
 }

@@ -139,6 +139,8 @@ pub struct ServeResult {
     pub chips: u32,
     /// Data-parallel replicas simulated as one.
     pub replicas: u32,
+    /// Requests the whole deployment served.
+    pub requests: u64,
     /// KV-cache tokens per replica.
     pub kv_capacity_tokens: u64,
     /// One replica's run.
@@ -304,7 +306,9 @@ pub fn simulate_with_progress<M: Deref<Target = Model> + Clone>(
     let dp = infer.layout.dp;
     let kv_tokens = kv_capacity_tokens(&ev, chip, &model_id, dp, e)?;
     // A request that cannot fit the cache even alone would be preempted and recomputed forever.
-    let longest = u64::from(lengths.input) + u64::from(lengths.output);
+    // (A last verify step may write its drafts past the output.)
+    let drafts = cfg.speculative.map_or(0, |sp| u64::from(sp.tokens));
+    let longest = u64::from(lengths.input) + u64::from(lengths.output) + drafts;
     if longest.div_ceil(e.block_size) > kv_tokens / e.block_size {
         return Err(ServeError::KvTooSmall {
             tokens: longest,
@@ -356,7 +360,11 @@ pub fn simulate_with_progress<M: Deref<Target = Model> + Clone>(
     };
     let gen = Generator::new(lengths, cfg.seed)?;
     let run = sim::run(&params, gen)?;
-    let scale = f64::from(dp) / run.duration_s.max(f64::MIN_POSITIVE);
+    // The deployment serves every request; the replica served its share of them (the share is
+    // rounded up, so scale by the requests, not by the replica count).
+    let total_requests = cfg.trace.as_ref().map_or(requests, |t| t.len() as u64);
+    let factor = total_requests as f64 / params.requests.max(1) as f64;
+    let scale = factor / run.duration_s.max(f64::MIN_POSITIVE);
     let goodput = (cfg.slo.ttft_s.is_some() || cfg.slo.tpot_s.is_some()).then(|| {
         let good = run
             .latencies
@@ -400,6 +408,7 @@ pub fn simulate_with_progress<M: Deref<Target = Model> + Clone>(
     Ok(ServeResult {
         chips: infer.layout.chips(),
         replicas: dp,
+        requests: total_requests,
         kv_capacity_tokens: kv_tokens,
         output_tokens_per_s: TokensPerSecond::new(run.output_tokens as f64 * scale),
         input_tokens_per_s: TokensPerSecond::new(run.input_tokens as f64 * scale),

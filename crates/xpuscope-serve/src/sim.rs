@@ -76,6 +76,10 @@ pub struct RequestRecord {
     pub first_token: f64,
     /// When its last token came out.
     pub finished: f64,
+    /// Its prompt tokens.
+    pub input: u32,
+    /// Its output tokens.
+    pub output: u32,
 }
 
 /// What a step did, for the timeline.
@@ -318,6 +322,13 @@ impl State {
         u64::from(tokens).div_ceil(block)
     }
 
+    /// Tokens a decode of `s` processes this step: its last token and the drafts to verify, no
+    /// more than it has left to generate.
+    fn decode_need(&self, s: &Seq) -> u32 {
+        self.decode_width
+            .min(s.output.saturating_sub(s.generated).max(1))
+    }
+
     /// Grows sequence `i`'s blocks to hold `tokens` tokens, if the cache has them.
     #[inline]
     fn grow(&mut self, i: usize, tokens: u32, block: u64) -> bool {
@@ -382,9 +393,12 @@ impl State {
             let s = &self.seqs[i];
             let computed = s.computed;
             let need = match s.prefill_remaining() {
-                0 => self.decode_width,
+                0 => self.decode_need(s),
                 r => r.min(u32::try_from(budget).unwrap_or(u32::MAX)),
             };
+            if u64::from(need) > budget {
+                break; // a verify step wider than what is left of the budget waits
+            }
             let mut scheduled = true;
             while !self.grow(i, computed + need, e.block_size) {
                 match self.preempt_last() {
@@ -427,9 +441,12 @@ impl State {
                 break;
             }
             let need = match remaining {
-                0 => self.decode_width,
+                0 => self.decode_need(&s),
                 r => r.min(u32::try_from(*budget).unwrap_or(u32::MAX)),
             };
+            if u64::from(need) > *budget {
+                break;
+            }
             if let Some(r) = reserve {
                 if State::blocks_for(s.computed + need, e.block_size) + r > self.free_blocks {
                     break;
@@ -453,6 +470,19 @@ impl State {
     /// requests while the cache keeps room for the running requests' future tokens); otherwise a
     /// decode step of every running request, retracting the newest when blocks run out.
     fn schedule_sglang(&mut self, e: &EngineSettings) {
+        // Requests handed over with their cache join the running decodes directly (SGLang
+        // merges its prebuilt batch into the running one) rather than forming a prefill batch.
+        while (self.running.len() as u64) < e.max_num_seqs {
+            let Some(&i) = self.waiting.front() else {
+                break;
+            };
+            let s = self.seqs[i];
+            if s.prefill_remaining() > 0 || !self.grow(i, s.computed, e.block_size) {
+                break;
+            }
+            self.waiting.pop_front();
+            self.running.push(i);
+        }
         let mut budget = e.max_num_tokens;
         for k in 0..self.running.len() {
             let i = self.running[k];
@@ -491,7 +521,7 @@ impl State {
                     if s.prefill_remaining() > 0 {
                         return 0;
                     }
-                    State::blocks_for(s.computed + self.decode_width, e.block_size)
+                    State::blocks_for(s.computed + self.decode_need(s), e.block_size)
                         .saturating_sub(s.blocks)
                 })
                 .sum();
@@ -512,7 +542,7 @@ impl State {
             let s = self.seqs[i];
             // SGLang runs no mixed batches by default: an unfinished prefill waits for the next
             // prefill batch.
-            let w = self.decode_width;
+            let w = self.decode_need(&s);
             if s.prefill_remaining() == 0 && self.grow(i, s.computed + w, e.block_size) {
                 self.batch.push((i, w));
             }
@@ -527,11 +557,14 @@ impl State {
             let i = self.running[k];
             let s = self.seqs[i];
             let need = match s.prefill_remaining() {
-                0 => self.decode_width,
+                0 => self.decode_need(&s),
                 r if !e.chunked_prefill && u64::from(r) > budget => continue,
                 r => r.min(u32::try_from(budget).unwrap_or(u32::MAX)),
             };
-            if need == 0 || !self.grow(i, s.computed + need, e.block_size) {
+            if need == 0
+                || u64::from(need) > budget
+                || !self.grow(i, s.computed + need, e.block_size)
+            {
                 continue;
             }
             self.batch.push((i, need));
@@ -542,7 +575,8 @@ impl State {
                 break;
             };
             let s = self.seqs[i];
-            let whole = State::blocks_for(s.input + s.output, e.block_size);
+            // Its whole length, and the drafts a last verify step may write past it.
+            let whole = State::blocks_for(s.input + s.output + self.decode_width - 1, e.block_size);
             if whole > self.free_reserve {
                 break;
             }
@@ -551,9 +585,12 @@ impl State {
                 break;
             }
             let need = match remaining {
-                0 => self.decode_width,
+                0 => self.decode_need(&s),
                 r => r.min(u32::try_from(budget).unwrap_or(u32::MAX)),
             };
+            if u64::from(need) > budget {
+                break;
+            }
             // The reservation covers these blocks: take them from the pool it guarantees.
             self.free_reserve -= whole;
             self.seqs[i].reserved = whole;
@@ -658,7 +695,7 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
             // A verify step emits the accepted drafts and one token of its own.
             let mut accepted = 0;
             if let Some(sp) = p.speculative {
-                while accepted < sp.tokens && st.accept.random::<f64>() < sp.acceptance {
+                while accepted + 1 < n && st.accept.random::<f64>() < sp.acceptance {
                     accepted += 1;
                 }
             }
@@ -666,6 +703,13 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
             s.computed += out;
             out
         };
+        if emitted == 0 {
+            // Nothing left to generate (a request handed over with all its tokens): it ends.
+            if s.generated >= s.output {
+                finished += 1;
+            }
+            continue;
+        }
         s.generated += emitted;
         if s.first_token.is_nan() {
             s.first_token = now;
@@ -713,6 +757,8 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
                 sent: s.sent,
                 first_token: s.first_token,
                 finished: now,
+                input: s.input,
+                output: s.output,
             });
             st.input_tokens += u64::from(s.input);
             st.output_tokens += u64::from(s.output);

@@ -340,3 +340,76 @@ fn disaggregation_takes_prefill_out_of_the_decode_steps() {
         "{e}"
     );
 }
+
+#[test]
+fn review_edge_cases_hold() {
+    // A verify step wider than the token budget waits instead of overrunning it.
+    let mut cfg = config(
+        EngineKind::Vllm,
+        Arrivals::Closed { concurrency: 64 },
+        100,
+        50,
+        64,
+    );
+    cfg.engine.max_num_tokens = 100;
+    cfg.speculative = Some(Speculative {
+        tokens: 16,
+        acceptance: 0.5,
+        draft_fraction: 1.0 / 32.0,
+    });
+    let r = run("h100-sxm", "llama-3.1-8b", &cfg);
+    assert!(
+        r.replica.mean_tokens_per_step <= 100.0,
+        "{}",
+        r.replica.mean_tokens_per_step
+    );
+    // One request on eight replicas is one request, not eight.
+    let mut one = config(
+        EngineKind::Vllm,
+        Arrivals::Trace { concurrency: None },
+        100,
+        10,
+        1,
+    );
+    one.infer.layout = Layout {
+        dp: 8,
+        ..Layout::SINGLE
+    };
+    one.trace = Some(vec![Request {
+        arrival: 0.0,
+        input: 100,
+        output: 10,
+        cached: 0,
+        id: 0,
+    }]);
+    let r = run("h100-sxm", "llama-3.1-8b", &one);
+    assert_eq!(r.requests, 1);
+    assert!((r.output_tokens_per_s.get() * r.replica.duration_s - 10.0).abs() < 1e-6);
+    // Disaggregated runs keep each request's own lengths.
+    let mut agg = config(
+        EngineKind::Vllm,
+        Arrivals::Open {
+            rate: 4.0,
+            burstiness: 1.0,
+            concurrency: None,
+        },
+        2000,
+        400,
+        100,
+    );
+    agg.lengths.range = 0.1;
+    let a = run("h100-sxm", "llama-3.1-8b", &agg);
+    let d = run(
+        "h100-sxm",
+        "llama-3.1-8b",
+        &ServeConfig {
+            disaggregate: Some(Disaggregation {
+                prefill_chips: 1,
+                decode_chips: 1,
+            }),
+            ..agg
+        },
+    );
+    let ratio = d.output_tokens_per_s.get() / a.output_tokens_per_s.get();
+    assert!((ratio - 1.0).abs() < 0.05, "{ratio}");
+}

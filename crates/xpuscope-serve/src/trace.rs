@@ -127,8 +127,9 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Request>, ServeError> {
     }
     rows.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
     let t0 = rows[0].arrival;
-    for r in &mut rows {
+    for (k, r) in rows.iter_mut().enumerate() {
         r.arrival -= t0;
+        r.id = k as u64;
     }
     Ok(rows)
 }

@@ -456,7 +456,7 @@ impl ServeView {
                 host_per_sequence_s: e.host.per_sequence.get(),
                 host_overlapped: e.host.overlapped,
             },
-            requests: s.requests * u64::from(r.replicas),
+            requests: r.requests,
             duration_s: s.duration_s,
             output_tokens_per_s: r.output_tokens_per_s.get(),
             output_tokens_per_s_per_chip: r.output_tokens_per_s_per_chip().get(),
