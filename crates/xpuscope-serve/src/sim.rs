@@ -332,11 +332,12 @@ impl State {
     /// Grows sequence `i`'s blocks to hold `tokens` tokens, if the cache has them.
     #[inline]
     fn grow(&mut self, i: usize, tokens: u32, block: u64) -> bool {
-        let want = State::blocks_for(tokens, block);
         let s = &mut self.seqs[i];
-        if want <= s.blocks {
+        // Most steps add a token inside a block already held: no division needed.
+        if u64::from(tokens) <= s.blocks * block {
             return true;
         }
+        let want = State::blocks_for(tokens, block);
         let extra = want - s.blocks;
         if extra > self.free_blocks {
             return false;
