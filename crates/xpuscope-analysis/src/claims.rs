@@ -211,7 +211,7 @@ pub enum ClaimsError {
 
 /// Parses a claims file.
 pub fn parse(file: &str, text: &str) -> Result<ClaimsFile, ClaimsError> {
-    toml::from_str(text).map_err(|e: toml::de::Error| {
+    let f: ClaimsFile = toml::from_str(text).map_err(|e: toml::de::Error| {
         let line = e
             .span()
             .map(|s| xpuscope_model::catalog::line_of(text, s.start));
@@ -222,7 +222,34 @@ pub fn parse(file: &str, text: &str) -> Result<ClaimsFile, ClaimsError> {
             },
             message: e.message().to_string(),
         }
-    })
+    })?;
+    // Numbers that enter must be real: a NaN range would make every ratio "outside" it.
+    for c in &f.claim {
+        for ch in &c.check {
+            let bad = match ch {
+                CheckSpec::Ratio { range, .. }
+                    if !range.iter().all(|x| x.is_finite() && *x >= 0.0) =>
+                {
+                    Some(format!(
+                        "`range = [{}, {}]` must be two finite, non-negative ratios",
+                        range[0], range[1]
+                    ))
+                }
+                CheckSpec::Spec { value, .. } if !value.is_finite() => {
+                    Some(format!("`value = {value}` must be a finite number"))
+                }
+                _ => None,
+            };
+            if let Some(message) = bad {
+                return Err(ClaimsError::Invalid {
+                    file: file.to_string(),
+                    claim: c.id.clone(),
+                    message,
+                });
+            }
+        }
+    }
+    Ok(f)
 }
 
 fn spec_value(chip: &Chip, field: &str) -> Result<Option<f64>, String> {

@@ -12,6 +12,14 @@ use xpuscope_model::chip::{Chip, Precision, ScaleUp};
 use xpuscope_model::sourced::Sourced;
 use xpuscope_model::units::{BytesPerSecond, FlopsPerSecond, SquareMm};
 
+/// Largest dense rate an override may set: a thousand times today's largest chips, so that a
+/// what-if stays finite in every threshold's arithmetic (TPP multiplies it by the bit length).
+pub const MAX_TFLOPS: f64 = 1e7;
+/// Largest bandwidth an override may set, GB/s.
+pub const MAX_BANDWIDTH_GBS: f64 = 1e7;
+/// Largest die area an override may set: a full 300 mm wafer.
+pub const MAX_DIE_MM2: f64 = 70_686.0;
+
 /// One overridden fact, in typed units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Setting {
@@ -82,8 +90,12 @@ impl Override {
         };
         let key = key.trim().to_ascii_lowercase();
         let value = value.trim();
-        let number = |min_exclusive: bool| -> Result<f64, ExportError> {
+        let number = |min_exclusive: bool, max: f64, unit: &str| -> Result<f64, ExportError> {
             match value.replace('_', "").parse::<f64>() {
+                Ok(v) if v.is_finite() && v > max => Err(bad(format!(
+                    "`{value}` is beyond any chip; at most {} {unit}",
+                    group_trim(max)
+                ))),
                 Ok(v) if v.is_finite() && (v > 0.0 || (!min_exclusive && v == 0.0)) => Ok(v),
                 _ => Err(bad(format!(
                     "`{value}` is not a {} number",
@@ -100,14 +112,23 @@ impl Override {
             .or_else(|| key.strip_suffix("_tops"))
             .and_then(Precision::parse);
         let setting = if let Some(p) = dense {
-            Setting::Dense(p, FlopsPerSecond::from_tflops(number(false)?))
+            Setting::Dense(
+                p,
+                FlopsPerSecond::from_tflops(number(false, MAX_TFLOPS, "TFLOPS")?),
+            )
         } else {
             match key.as_str() {
-                "die_area_mm2" => Setting::DieArea(SquareMm::new(number(true)?)),
-                "memory_bandwidth_gbs" => {
-                    Setting::MemoryBandwidth(BytesPerSecond::from_gbs(number(false)?))
+                "die_area_mm2" => {
+                    Setting::DieArea(SquareMm::new(number(true, MAX_DIE_MM2, "mm²")?))
                 }
-                "scale_up_gbs" => Setting::ScaleUp(BytesPerSecond::from_gbs(number(false)?)),
+                "memory_bandwidth_gbs" => Setting::MemoryBandwidth(BytesPerSecond::from_gbs(
+                    number(false, MAX_BANDWIDTH_GBS, "GB/s")?,
+                )),
+                "scale_up_gbs" => Setting::ScaleUp(BytesPerSecond::from_gbs(number(
+                    false,
+                    MAX_BANDWIDTH_GBS,
+                    "GB/s",
+                )?)),
                 "datacenter" => match value.to_ascii_lowercase().as_str() {
                     "true" | "yes" => Setting::Datacenter(true),
                     "false" | "no" => Setting::Datacenter(false),

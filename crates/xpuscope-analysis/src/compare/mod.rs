@@ -380,7 +380,7 @@ pub fn compare(
     }));
 
     // Inference rows, in the order they are shown.
-    for w in inference_suite(long_ctx) {
+    for w in inference_suite(long_ctx, u64::from(layout.dp)) {
         let mut cells = Vec::new();
         for chip in chips {
             let c = match inf.run(chip, w.input, w.output, w.batch) {

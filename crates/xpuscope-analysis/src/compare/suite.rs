@@ -114,7 +114,10 @@ pub(super) struct Workload {
 
 /// The inference workloads, in the order they are shown: a long prefill, decoding at batch 1 and
 /// 64, decoding at the largest batch that fits, and a long-context decode at `long_ctx` tokens.
-pub(super) fn inference_suite(long_ctx: u64) -> [Workload; 5] {
+/// Batches round up to a multiple of the `dp` replicas they are split over, and the names say
+/// the batch that runs.
+pub(super) fn inference_suite(long_ctx: u64, dp: u64) -> [Workload; 5] {
+    let bs = |b: u64| b.div_ceil(dp.max(1)) * dp.max(1);
     let w = |id, name: &str, metric, input, output, batch, measure| Workload {
         id,
         name: name.to_string(),
@@ -128,7 +131,7 @@ pub(super) fn inference_suite(long_ctx: u64) -> [Workload; 5] {
         w(
             "prefill",
             "prefill (8k prompt, TTFT)",
-            "TTFT (s)",
+            "TTFT",
             8192,
             1,
             Batch::Fixed(1),
@@ -136,8 +139,8 @@ pub(super) fn inference_suite(long_ctx: u64) -> [Workload; 5] {
         ),
         w(
             "decode-bs1",
-            "decode bs1 (TPOT)",
-            "TPOT (s)",
+            &format!("decode bs{} (TPOT)", bs(1)),
+            "TPOT",
             1024,
             256,
             Batch::Fixed(1),
@@ -145,8 +148,8 @@ pub(super) fn inference_suite(long_ctx: u64) -> [Workload; 5] {
         ),
         w(
             "decode-bs64",
-            "decode bs64 (TPOT)",
-            "TPOT (s)",
+            &format!("decode bs{} (TPOT)", bs(64)),
+            "TPOT",
             1024,
             256,
             Batch::Fixed(64),
@@ -163,8 +166,12 @@ pub(super) fn inference_suite(long_ctx: u64) -> [Workload; 5] {
         ),
         w(
             "decode-long",
-            &format!("long-context decode ({}k, bs8, TPOT)", long_ctx / 1024),
-            "TPOT (s)",
+            &format!(
+                "long-context decode ({}k, bs{}, TPOT)",
+                long_ctx / 1024,
+                bs(8)
+            ),
+            "TPOT",
             long_ctx,
             256,
             Batch::Fixed(8),

@@ -139,3 +139,60 @@ fn a_cap_is_reported_as_a_cap() {
     let notes = v["notes"].to_string();
     assert!(notes.contains("is the --max-batch cap"), "{notes}");
 }
+
+#[test]
+fn every_number_that_enters_is_in_range() {
+    fails(
+        &["export", "h20", "--set", "fp8_tflops=1e308"],
+        "`1e308` is beyond any chip",
+    );
+    fails(
+        &[
+            "export",
+            "h20",
+            "--set",
+            "bf16_tflops=100",
+            "--set",
+            "bf16_tflops=200",
+        ],
+        "--set `bf16_tflops` is given twice",
+    );
+    let dir = std::env::temp_dir().join(format!("xpuscope-range-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let h20 = std::fs::read_to_string(super::util::repo().join("catalog/chips/h20.toml")).unwrap();
+    let huge: String = h20
+        .lines()
+        .map(|l| {
+            if l.starts_with("memory_bandwidth_gbs") {
+                "memory_bandwidth_gbs = 1e308".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("h20.toml"), huge).unwrap();
+    fails(
+        &["--catalog", dir.to_str().unwrap(), "chip", "h20"],
+        "`memory_bandwidth_gbs` 1e308 is beyond any chip",
+    );
+    let claims = dir.join("claims.toml");
+    std::fs::write(
+        &claims,
+        "title = \"t\"\n[[claim]]\nid = \"x\"\nsaid = \"y\"\n[[claim.check]]\nkind = \"ratio\"\nchip = \"h20\"\nbaseline = \"h100-sxm\"\non = [\"spec:bf16\"]\nrange = [nan, inf]\n",
+    )
+    .unwrap();
+    fails(
+        &["claims", claims.to_str().unwrap()],
+        "must be two finite, non-negative ratios",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn compare_labels_the_batch_that_runs() {
+    let out = super::util::ok(&["compare", "h100-sxm", "h20", "--chips", "3"]);
+    // Three chips of one replica each split batches three ways: 64 runs as 66.
+    assert!(out.contains("decode bs66 (TPOT)"), "{out}");
+    assert!(!out.contains("TTFT (s)"), "{out}");
+}

@@ -121,7 +121,29 @@ fn provenance<T>(
     })
 }
 
-/// A positive finite number.
+/// The largest value a catalogue number may hold, by its field: generous (a thousand times
+/// today's largest parts) but finite, so no product of catalogue numbers overflows and a typo of
+/// many zeros is caught.
+fn physical_max(field: &str) -> (f64, &'static str) {
+    if field.starts_with("dense.") {
+        (1e7, "TFLOPS")
+    } else if field.ends_with("_gbs") {
+        (1e7, "GB/s")
+    } else if field.ends_with("_gib") {
+        (1e7, "GiB")
+    } else if field == "die_area_mm2" {
+        // A whole 300 mm wafer.
+        (70_686.0, "mm²")
+    } else if field == "tdp_w" {
+        (1e6, "W")
+    } else if field == "price_usd" {
+        (1e9, "$")
+    } else {
+        (1e12, "")
+    }
+}
+
+/// A positive finite number, within the field's physical range.
 pub(super) fn num(
     ctx: &mut ValidationContext,
     f: &Option<Spanned<RawSourced>>,
@@ -130,6 +152,15 @@ pub(super) fn num(
 ) -> Option<Sourced<f64>> {
     let span = f.as_ref()?;
     match &span.get_ref().value {
+        RawScalar::Num(v) if v.is_finite() && *v > physical_max(field).0 => {
+            let (max, unit) = physical_max(field);
+            ctx.at(
+                span,
+                field,
+                format!("{v:e} is beyond any chip; at most {max:e} {unit}"),
+            );
+            None
+        }
         RawScalar::Num(v) if v.is_finite() && *v > 0.0 => provenance(ctx, span, field, *v, d),
         RawScalar::Num(v) => {
             ctx.at(span, field, format!("must be a positive number, got {v}"));

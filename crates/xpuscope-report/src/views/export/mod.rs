@@ -50,13 +50,23 @@ pub struct ExportQuery {
 impl ExportOptions {
     /// Parses the date (or takes `today`) and every override.
     pub fn resolve(&self, today: Date) -> Result<ExportQuery> {
+        let overrides: Vec<Override> = self
+            .set
+            .iter()
+            .map(|s| Override::parse(s))
+            .collect::<std::result::Result<_, _>>()?;
+        // The same key twice would silently keep the last: say so instead.
+        for (k, o) in overrides.iter().enumerate() {
+            if overrides[..k].iter().any(|p| p.key == o.key) {
+                return Err(Error::invalid(
+                    "set",
+                    format!("--set `{}` is given twice; keep one", o.key),
+                ));
+            }
+        }
         Ok(ExportQuery {
             date: resolve_date(self.date.as_deref(), today)?,
-            overrides: self
-                .set
-                .iter()
-                .map(|s| Override::parse(s))
-                .collect::<std::result::Result<_, _>>()?,
+            overrides,
         })
     }
 }
