@@ -226,22 +226,22 @@ pub struct TrainArgs {
     /// Tensor-parallel degree (default 1, or searched).
     #[arg(long)]
     pub tp: Option<u32>,
-    /// Pipeline stages.
+    /// Pipeline stages (default 1, or searched).
     #[arg(long)]
     pub pp: Option<u32>,
-    /// Virtual stages per pipeline stage (interleaved 1F1B).
+    /// Virtual stages per pipeline stage, interleaved 1F1B (default 1, or searched).
     #[arg(long)]
     pub vp: Option<u32>,
-    /// Context-parallel degree.
+    /// Context-parallel degree (default 1, or searched).
     #[arg(long)]
     pub cp: Option<u32>,
-    /// Expert-parallel degree (MoE models).
+    /// Expert-parallel degree, MoE models (default 1, or searched).
     #[arg(long)]
     pub ep: Option<u32>,
-    /// ZeRO stage (3 = FSDP).
+    /// ZeRO stage, 3 = FSDP (default 1, or searched).
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
     pub zero: Option<u8>,
-    /// Activation recomputation.
+    /// Activation recomputation (default none, or searched).
     #[arg(long, value_enum)]
     pub recompute: Option<RecomputeArg>,
     /// Tokens per sequence.
@@ -250,7 +250,7 @@ pub struct TrainArgs {
     /// Sequences per optimizer step.
     #[arg(long)]
     pub global_batch: u64,
-    /// Sequences per micro-batch per replica.
+    /// Sequences per micro-batch per replica (default 1, or searched).
     #[arg(long)]
     pub micro_batch: Option<u64>,
     /// Tokens to train on, for time and cost (e.g. 15e12).

@@ -196,3 +196,28 @@ fn compare_labels_the_batch_that_runs() {
     assert!(out.contains("decode bs66 (TPOT)"), "{out}");
     assert!(!out.contains("TTFT (s)"), "{out}");
 }
+
+#[test]
+fn one_chip_in_two_user_catalogues_is_ambiguous() {
+    let base = std::env::temp_dir().join(format!("xpuscope-twice-{}", std::process::id()));
+    let (a, b) = (base.join("a"), base.join("b"));
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let h20 = super::util::repo().join("catalog/chips/h20.toml");
+    std::fs::copy(&h20, a.join("h20.toml")).unwrap();
+    std::fs::copy(&h20, b.join("h20.toml")).unwrap();
+    fails(
+        &[
+            "--catalog",
+            a.to_str().unwrap(),
+            "--catalog",
+            b.to_str().unwrap(),
+            "chip",
+            "h20",
+        ],
+        "is also defined in",
+    );
+    // One user file overriding the built-in entry is what --catalog is for.
+    super::util::ok(&["--catalog", a.to_str().unwrap(), "chip", "h20"]);
+    let _ = std::fs::remove_dir_all(&base);
+}

@@ -200,6 +200,25 @@ impl Catalog {
                         });
                         continue;
                     }
+                    if let Some(other) = cat
+                        .chip(&chip.id)
+                        .ok()
+                        .filter(|o| !o.origin.builtin && !file.builtin)
+                    {
+                        // A user file overrides a built-in entry; two user files naming one
+                        // chip leave it to the order the directories were read in.
+                        issues.push(CatalogIssue {
+                            file: file.path.clone(),
+                            line: Some(line_of(&file.text, c.span().start)),
+                            entry: Some(chip.id.clone()),
+                            field: Some("id".into()),
+                            message: format!(
+                                "is also defined in `{}`; keep one",
+                                other.origin.file
+                            ),
+                        });
+                        continue;
+                    }
                     ids_here.push((chip.id.clone(), Kind::Chip));
                     cat.insert_chip(chip);
                 }
@@ -220,6 +239,23 @@ impl Catalog {
                             entry: Some(model.id.clone()),
                             field: Some("id".into()),
                             message: "is defined twice in this file".into(),
+                        });
+                        continue;
+                    }
+                    if let Some(other) = cat
+                        .model(&model.id)
+                        .ok()
+                        .filter(|o| !o.origin.builtin && !file.builtin)
+                    {
+                        issues.push(CatalogIssue {
+                            file: file.path.clone(),
+                            line: Some(line_of(&file.text, m.span().start)),
+                            entry: Some(model.id.clone()),
+                            field: Some("id".into()),
+                            message: format!(
+                                "is also defined in `{}`; keep one",
+                                other.origin.file
+                            ),
                         });
                         continue;
                     }

@@ -213,7 +213,7 @@ impl InferView {
         out.push_str(&format!("  end to end  {}\n", duration(self.e2e_s)));
         out.push_str(&format!(
             "  throughput  {} output tokens/s ({} per chip)\n",
-            num(self.output_tokens_per_s, 0),
+            sig(self.output_tokens_per_s),
             sig(self.output_tokens_per_s_per_chip)
         ));
         out.push_str(&format!(
