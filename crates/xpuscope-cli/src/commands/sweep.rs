@@ -1,8 +1,9 @@
 //! `sweep`: flags into options, every point evaluated by the report layer on all cores, rows
 //! printed as CSV (`--format text`) or JSON lines, and `--svg FILE` drawn as a heat map.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 
 use anyhow::{Context, Result};
 use xpuscope_model::chip::Chip;
@@ -62,12 +63,49 @@ pub fn run(ctx: &Ctx, a: &SweepArgs) -> Result<String> {
         .map(|m| crate::load::model(&ctx.catalog, m))
         .collect::<Result<_>>()?;
     let job = SweepJob::new(&chips, &models, &options(a))?;
-    let rows = crate::progress::with_bar(job.len() as u64, "sweep", |done| job.run(done));
     if let Some(path) = &a.svg {
+        // The heat map needs every row at once.
+        let rows = crate::progress::with_bar(job.len() as u64, "sweep", |done| job.run(done));
         write_svg(path, &xpuscope_report::svg::heat_map(&job.heat_map(&rows)))?;
+        return Ok(match ctx.format {
+            Format::Json => rows.json_lines(),
+            Format::Text => rows.csv(),
+        });
     }
-    Ok(match ctx.format {
-        Format::Json => rows.json_lines(),
-        Format::Text => rows.csv(),
-    })
+    // Without a chart, rows stream out chunk by chunk: the first arrive at once, and memory
+    // holds one chunk, whatever the sweep's size.
+    crate::progress::with_bar(job.len() as u64, "sweep", |done| {
+        stream(&job, ctx.format, done)
+    })?;
+    Ok(String::new())
+}
+
+/// Points evaluated and written at a time.
+const CHUNK: usize = 4096;
+
+/// Writes the sweep's rows to stdout as they are evaluated; a closed pipe ends it quietly.
+fn stream(job: &SweepJob, format: Format, done: &AtomicU64) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let mut first = true;
+    let mut start = 0;
+    while start < job.len() {
+        let end = (start + CHUNK).min(job.len());
+        let rows = job.run_range(start..end, done);
+        let mut text = String::new();
+        if first && format == Format::Text {
+            text.push_str(&rows.csv_header());
+        }
+        first = false;
+        text.push_str(&match format {
+            Format::Json => rows.json_lines(),
+            Format::Text => rows.csv_rows(),
+        });
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(e) => return Err(e).context("cannot write the sweep's rows"),
+        }
+        start = end;
+    }
+    Ok(())
 }

@@ -342,12 +342,19 @@ impl<'a> SweepJob<'a> {
     /// Evaluates every point on all cores, counting finished points in `progress`; rows come
     /// back in the order of the cross product.
     pub fn run(&self, progress: &AtomicU64) -> SweepRows {
+        self.run_range(0..self.len(), progress)
+    }
+
+    /// Evaluates the points in `range` (of the cross product's order) on all cores: a front
+    /// end streams a large sweep chunk by chunk, holding one chunk's rows at a time.
+    pub fn run_range(&self, range: std::ops::Range<usize>, progress: &AtomicU64) -> SweepRows {
         let tick = || {
             progress.fetch_add(1, Ordering::Relaxed);
         };
+        let clip = |n: usize| range.start.min(n)..range.end.min(n);
         match &self.points {
             Points::Infer { points, .. } => SweepRows::Infer(
-                points
+                points[clip(points.len())]
                     .par_iter()
                     .map(|p| {
                         let r = infer_row(self.chips[p.chip], &self.models[p.model], &p.cfg);
@@ -357,7 +364,7 @@ impl<'a> SweepJob<'a> {
                     .collect(),
             ),
             Points::Train { points, precision } => SweepRows::Train(
-                points
+                points[clip(points.len())]
                     .par_iter()
                     .map(|p| {
                         let r = train_row(self.chips[p.chip], &self.models[p.model], p, *precision);
@@ -373,7 +380,7 @@ impl<'a> SweepJob<'a> {
                     .map(|m| std::sync::Arc::new(m.clone()))
                     .collect();
                 SweepRows::Serve(
-                    points
+                    points[clip(points.len())]
                         .par_iter()
                         .map(|p| {
                             let r = serve::row(self.chips[p.chip], &shared[p.model], p, *engine);

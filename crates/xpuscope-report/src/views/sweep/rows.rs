@@ -173,10 +173,29 @@ pub enum SweepRows {
 impl SweepRows {
     /// The rows as CSV with a header line.
     pub fn csv(&self) -> String {
+        self.csv_header() + &self.csv_rows()
+    }
+
+    /// The CSV header line.
+    pub fn csv_header(&self) -> String {
+        let columns = self.columns();
+        columns.join(",") + "\n"
+    }
+
+    /// The rows as CSV lines, without the header (for streaming chunk by chunk).
+    pub fn csv_rows(&self) -> String {
         match self {
             SweepRows::Infer(r) => csv(r, INFER_COLUMNS),
             SweepRows::Train(r) => csv(r, TRAIN_COLUMNS),
             SweepRows::Serve(r) => csv(r, super::SERVE_COLUMNS),
+        }
+    }
+
+    fn columns(&self) -> &'static [&'static str] {
+        match self {
+            SweepRows::Infer(_) => INFER_COLUMNS,
+            SweepRows::Train(_) => TRAIN_COLUMNS,
+            SweepRows::Serve(_) => super::SERVE_COLUMNS,
         }
     }
 
@@ -206,8 +225,7 @@ fn csv_cell(v: &serde_json::Value) -> String {
 /// Rows as CSV: each row serialised once, its fields written in `columns` order, so CSV and JSON
 /// lines write every number the same way.
 fn csv<T: Serialize>(rows: &[T], columns: &[&str]) -> String {
-    let mut out = columns.join(",");
-    out.push('\n');
+    let mut out = String::new();
     for r in rows {
         let v = serde_json::to_value(r).unwrap_or_default();
         let cells: Vec<String> = columns
