@@ -6,6 +6,10 @@ use anyhow::{bail, Context, Result};
 use xpuscope_model::catalog::{builtin_files, hf, CatalogFile};
 use xpuscope_model::{Catalog, Model};
 
+/// The largest catalogue, config.json or claims file read: the biggest real ones are a few
+/// kilobytes, and `/dev/zero` must not grow memory without end.
+pub const TEXT_LIMIT_BYTES: u64 = 16 << 20;
+
 /// The environment variable naming an extra catalogue directory.
 pub const CATALOG_ENV: &str = "XPUSCOPE_CATALOG";
 
@@ -43,8 +47,7 @@ pub fn catalog(dirs: &[PathBuf]) -> Result<Catalog> {
         collect(dir, &mut paths)?;
         paths.sort();
         for p in paths {
-            let text = std::fs::read_to_string(&p)
-                .with_context(|| format!("cannot read `{}`", p.display()))?;
+            let text = text_file(&p, TEXT_LIMIT_BYTES, "catalogue file")?;
             files.push(CatalogFile {
                 path: p.display().to_string(),
                 text,
@@ -71,8 +74,7 @@ pub fn model(catalog: &Catalog, arg: &str) -> Result<Model> {
     } else {
         path.to_path_buf()
     };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read model config `{}`", path.display()))?;
+    let text = text_file(&path, TEXT_LIMIT_BYTES, "model config")?;
     // `…/Llama-3.1-8B/config.json` is named after its folder; `llama.json` after itself.
     let stem = path
         .file_stem()
@@ -115,7 +117,7 @@ pub fn text_file(path: &Path, limit: u64, what: &str) -> Result<String> {
         .with_context(|| format!("cannot read {what} `{}` as UTF-8 text", path.display()))?;
     if text.len() as u64 > limit {
         bail!(
-            "{what} `{}` is larger than {} MiB; split it",
+            "{what} `{}` is larger than {} MiB, more than any {what} needs; check the path",
             path.display(),
             limit >> 20
         );

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use xpuscope_report::views::claims;
 
 use super::{json, Ctx};
@@ -11,8 +11,7 @@ use crate::cli::Format;
 /// `xpuscope claims FILE`.
 pub fn run(ctx: &Ctx, file: &Path) -> Result<String> {
     let name = file.display().to_string();
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read claims file `{name}`"))?;
+    let text = crate::load::text_file(file, crate::load::TEXT_LIMIT_BYTES, "claims file")?;
     let view = claims::claims(&ctx.catalog, &name, &text)?;
     Ok(match ctx.format {
         Format::Json => json(&view)?,

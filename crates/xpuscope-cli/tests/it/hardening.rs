@@ -221,3 +221,10 @@ fn one_chip_in_two_user_catalogues_is_ambiguous() {
     super::util::ok(&["--catalog", a.to_str().unwrap(), "chip", "h20"]);
     let _ = std::fs::remove_dir_all(&base);
 }
+
+#[test]
+fn endless_files_are_refused_at_a_size_limit() {
+    // `/dev/zero` never ends: every file the tool reads stops at a limit and says so.
+    fails(&["model", "/dev/zero"], "is larger than 16 MiB");
+    fails(&["claims", "/dev/zero"], "is larger than 16 MiB");
+}
