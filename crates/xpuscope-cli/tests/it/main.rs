@@ -1,5 +1,6 @@
 //! The CLI integration tests: one binary, one module per command.
 
+mod bad;
 mod catalog;
 mod export;
 mod hardening;
