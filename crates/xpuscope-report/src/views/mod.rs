@@ -16,3 +16,6 @@ pub mod serve;
 pub mod sweep;
 pub mod train;
 pub mod validate;
+
+#[cfg(test)]
+mod laws;
