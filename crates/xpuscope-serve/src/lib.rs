@@ -132,6 +132,34 @@ pub struct ServeConfig {
     pub disaggregate: Option<Disaggregation>,
 }
 
+impl ServeConfig {
+    /// A run of `requests` requests of `lengths` arriving as `arrivals`, on the deployment
+    /// `infer` under `engine`: seed 0, no SLO, no timeline, no trace, no warm-up, no speculative
+    /// decoding, prefill and decode on the same chips.
+    pub fn new(
+        infer: InferConfig,
+        engine: EngineSettings,
+        arrivals: Arrivals,
+        lengths: Lengths,
+        requests: u64,
+    ) -> ServeConfig {
+        ServeConfig {
+            infer,
+            engine,
+            arrivals,
+            lengths,
+            requests,
+            seed: 0,
+            slo: Slo::default(),
+            timeline_steps: 0,
+            trace: None,
+            warmup: 0,
+            speculative: None,
+            disaggregate: None,
+        }
+    }
+}
+
 /// The answer.
 #[derive(Debug, Clone)]
 pub struct ServeResult {

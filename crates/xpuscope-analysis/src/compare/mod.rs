@@ -219,36 +219,29 @@ fn serving_row(
     costs: &CostAssumptions,
     lay: &str,
 ) -> Row {
-    use xpuscope_serve::{simulate, Arrivals, EngineKind, Lengths, ServeConfig, Slo};
+    use xpuscope_serve::{simulate, Arrivals, EngineKind, Lengths, ServeConfig};
     let shared = std::sync::Arc::new(model.clone());
     let cells = chips
         .iter()
         .map(|chip| {
-            let sc = ServeConfig {
-                infer: InferConfig {
+            let sc = ServeConfig::new(
+                InferConfig {
                     layout,
                     precisions: xpuscope_perf::precision::Precisions::for_weights(cfg.weights),
                     engine: cfg.engine,
                     ..InferConfig::new(u64::from(SERVE_LENGTH), u64::from(SERVE_LENGTH))
                 },
-                engine: EngineKind::Vllm.defaults_for(chip, model, &layout),
-                arrivals: Arrivals::Closed {
+                EngineKind::Vllm.defaults_for(chip, model, &layout),
+                Arrivals::Closed {
                     concurrency: SERVE_CONCURRENCY,
                 },
-                lengths: Lengths {
+                Lengths {
                     input: SERVE_LENGTH,
                     output: SERVE_LENGTH,
                     range: 1.0,
                 },
-                requests: SERVE_REQUESTS,
-                seed: 0,
-                slo: Slo::default(),
-                timeline_steps: 0,
-                trace: None,
-                warmup: 0,
-                speculative: None,
-                disaggregate: None,
-            };
+                SERVE_REQUESTS,
+            );
             match simulate(chip, std::sync::Arc::clone(&shared), &sc) {
                 Ok(r) => {
                     // Host-bound time counts as overhead: the kernels wait on fixed costs.

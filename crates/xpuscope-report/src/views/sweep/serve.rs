@@ -9,7 +9,7 @@ use serde::Serialize;
 use xpuscope_model::chip::Chip;
 use xpuscope_model::model::Model;
 use xpuscope_perf::InferConfig;
-use xpuscope_serve::{simulate, Arrivals, EngineKind, Lengths, ServeConfig, Slo};
+use xpuscope_serve::{simulate, Arrivals, EngineKind, Lengths, ServeConfig};
 
 /// Requests each serving point serves per request in flight: enough for a steady state.
 pub const REQUESTS_PER_SLOT: u64 = 8;
@@ -123,26 +123,19 @@ pub(super) fn row(chip: &Chip, model: &Arc<Model>, p: &ServePoint, kind: EngineK
         preemptions: None,
         error: None,
     };
-    let cfg = ServeConfig {
-        infer: p.infer,
-        engine: kind.defaults_for(chip, model, &l),
-        arrivals: Arrivals::Closed {
+    let cfg = ServeConfig::new(
+        p.infer,
+        kind.defaults_for(chip, model, &l),
+        Arrivals::Closed {
             concurrency: p.concurrency,
         },
-        lengths: Lengths {
+        Lengths {
             input: p.input,
             output: p.output,
             range: 1.0,
         },
-        requests: p.concurrency * REQUESTS_PER_SLOT,
-        seed: 0,
-        slo: Slo::default(),
-        timeline_steps: 0,
-        trace: None,
-        warmup: 0,
-        speculative: None,
-        disaggregate: None,
-    };
+        p.concurrency * REQUESTS_PER_SLOT,
+    );
     match simulate(chip, Arc::clone(model), &cfg) {
         Ok(r) => {
             let s = &r.replica;
