@@ -112,6 +112,16 @@ fn fixed(field: &'static str, n: u64) -> Result<Batch> {
     Ok(Batch::Fixed(n))
 }
 
+/// A token count as the serving simulator stores it (32 bits), refused when it does not fit.
+pub fn tokens_u32(field: &'static str, v: u64) -> Result<u32> {
+    u32::try_from(v).map_err(|_| {
+        Error::invalid(
+            field,
+            format!("--{} {v} is more tokens than any model takes", flag(field)),
+        )
+    })
+}
+
 /// The CLI spelling of a field (`max_batch` -> `max-batch`), for messages.
 fn flag(field: &str) -> String {
     field.replace('_', "-")

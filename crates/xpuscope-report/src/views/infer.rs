@@ -118,12 +118,6 @@ pub struct InferView {
     pub breakdown: PhasesView,
     /// Fallbacks, caps and priors the answer rests on.
     pub notes: Vec<String>,
-    /// What bounds the prefill.
-    #[serde(skip)]
-    prefill_bound: &'static str,
-    /// What bounds the decode step.
-    #[serde(skip)]
-    decode_bound: &'static str,
 }
 
 /// Runs `infer` for a resolved chip and model.
@@ -172,8 +166,6 @@ impl InferView {
                 decode_step: BreakdownView::new(&r.decode),
             },
             notes: r.notes.clone(),
-            prefill_bound: r.prefill.bound().as_str(),
-            decode_bound: r.decode.bound().as_str(),
         }
     }
 
@@ -203,12 +195,12 @@ impl InferView {
             "  TTFT        {}   prefill of {} tokens, {}-bound\n",
             duration(self.ttft_s),
             num(self.batch as f64 * self.input_len as f64, 0),
-            self.prefill_bound
+            self.breakdown.prefill.bound
         ));
         out.push_str(&format!(
             "  TPOT        {}   mean decode step, {}-bound\n",
             duration(self.tpot_s),
-            self.decode_bound
+            self.breakdown.decode_step.bound
         ));
         out.push_str(&format!("  end to end  {}\n", duration(self.e2e_s)));
         out.push_str(&format!(

@@ -145,20 +145,9 @@ impl ServeOptions {
             engine.memory_fraction = f;
         }
         infer.usable_fraction = engine.memory_fraction;
-        let to_u32 = |field: &'static str, v: u64| {
-            u32::try_from(v).map_err(|_| {
-                Error::invalid(
-                    field,
-                    format!(
-                        "--{} {v} is more tokens than any model takes",
-                        field.replace('_', "-")
-                    ),
-                )
-            })
-        };
         let lengths = Lengths {
-            input: to_u32("input_len", infer.input_len)?,
-            output: to_u32("output_len", infer.output_len)?,
+            input: crate::options::tokens_u32("input_len", infer.input_len)?,
+            output: crate::options::tokens_u32("output_len", infer.output_len)?,
             range: self.length_range.unwrap_or(1.0),
         };
         if !(lengths.range > 0.0 && lengths.range <= 1.0) {

@@ -227,17 +227,6 @@ impl<'a> SweepJob<'a> {
                         "--concurrency must be at least 1",
                     ));
                 }
-                let to_u32 = |field: &'static str, v: u64| {
-                    u32::try_from(v).map_err(|_| {
-                        Error::invalid(
-                            field,
-                            format!(
-                                "--{} {v} is more tokens than any model takes",
-                                field.replace('_', "-")
-                            ),
-                        )
-                    })
-                };
                 let mut points = Vec::new();
                 for chip in 0..chips.len() {
                     for model in 0..models.len() {
@@ -267,8 +256,14 @@ impl<'a> SweepJob<'a> {
                                                             ..InferConfig::new(input, output)
                                                         },
                                                         concurrency: c,
-                                                        input: to_u32("input_len", input)?,
-                                                        output: to_u32("output_len", output)?,
+                                                        input: crate::options::tokens_u32(
+                                                            "input_len",
+                                                            input,
+                                                        )?,
+                                                        output: crate::options::tokens_u32(
+                                                            "output_len",
+                                                            output,
+                                                        )?,
                                                     });
                                                 }
                                             }
