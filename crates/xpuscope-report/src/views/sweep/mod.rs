@@ -91,6 +91,19 @@ fn or<T: Clone>(list: &[T], default: T) -> Vec<T> {
     }
 }
 
+/// The weight formats and the KV-cache format an inference or serving sweep evaluates.
+fn storage(o: &SweepOptions) -> Result<(Vec<Precision>, Precision)> {
+    let weights = or(&o.weights, defaults::WEIGHTS.to_string())
+        .iter()
+        .map(|w| options::precision("weights", w))
+        .collect::<Result<Vec<Precision>>>()?;
+    let kv_cache = options::precision(
+        "kv_cache",
+        o.kv_cache.as_deref().unwrap_or(defaults::KV_CACHE),
+    )?;
+    Ok((weights, kv_cache))
+}
+
 /// One inference point to evaluate.
 #[derive(Debug, Clone)]
 struct InferPoint {
@@ -142,14 +155,7 @@ impl<'a> SweepJob<'a> {
                     .iter()
                     .map(|b| b.resolve("batch"))
                     .collect::<Result<Vec<Batch>>>()?;
-                let weights = or(&o.weights, defaults::WEIGHTS.to_string())
-                    .iter()
-                    .map(|w| options::precision("weights", w))
-                    .collect::<Result<Vec<Precision>>>()?;
-                let kv_cache = options::precision(
-                    "kv_cache",
-                    o.kv_cache.as_deref().unwrap_or(defaults::KV_CACHE),
-                )?;
+                let (weights, kv_cache) = storage(o)?;
                 let engine = options::engine(o.engine.as_deref().unwrap_or(defaults::ENGINE))?;
                 let (tp, pp, dp, ep) = (or(&o.tp, 1), or(&o.pp, 1), or(&o.dp, 1), or(&o.ep, 1));
                 let (ins, outs) = (
@@ -212,14 +218,7 @@ impl<'a> SweepJob<'a> {
                         format!("--serve-engine `{name}` is not one of vllm, sglang, trtllm"),
                     )
                 })?;
-                let weights = or(&o.weights, defaults::WEIGHTS.to_string())
-                    .iter()
-                    .map(|w| options::precision("weights", w))
-                    .collect::<Result<Vec<Precision>>>()?;
-                let kv_cache = options::precision(
-                    "kv_cache",
-                    o.kv_cache.as_deref().unwrap_or(defaults::KV_CACHE),
-                )?;
+                let (weights, kv_cache) = storage(o)?;
                 let concurrency = or(&o.concurrency, defaults::SWEEP_CONCURRENCY);
                 if concurrency.contains(&0) {
                     return Err(Error::invalid(
