@@ -14,3 +14,4 @@ pub mod calibration;
 pub mod claims;
 pub mod compare;
 pub mod cost;
+pub mod plan;

@@ -67,6 +67,10 @@ pub enum Command {
     /// Serving under load: a step-level simulation of continuous batching as vLLM, SGLang or
     /// TensorRT-LLM schedules it; TTFT/TPOT/ITL/E2E percentiles, throughput, goodput.
     Serve(ServeArgs),
+    /// The cheapest fleet that carries a traffic under a TTFT/TPOT SLO: chips, counts, layouts,
+    /// engine caps, aggregated or disaggregated pools, cost, the Pareto frontier, and the launch
+    /// command; `--buyable-in CN --date D` keeps the chips the export rules let a buyer obtain.
+    Plan(PlanArgs),
     /// Chips side by side on a workload suite: value, ratio to the first chip, cost.
     Compare(CompareArgs),
     /// Evaluate every combination of chips, models, layouts, batches and lengths; one row per point
@@ -287,6 +291,82 @@ pub struct CostArgs {
     /// Override: rent per chip-hour in dollars (replaces the ownership cost model).
     #[arg(long)]
     pub chip_hour_price: Option<f64>,
+}
+
+/// `xpuscope plan` flags.
+#[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
+#[command(after_help = "Examples:
+  xpuscope plan --model llama-3.1-70b --chip h100-sxm,h20,mi300x --input-len 2000 --output-len 500 --request-rate 10 --slo-ttft 2 --slo-tpot 0.05
+  xpuscope plan --model deepseek-r1 --chip h20,h200-sxm,h100-sxm,ascend-910c,mi308x --input-len 2000 --output-len 1000 --request-rate 20 --slo-ttft 2 --slo-tpot 0.05 --buyable-in CN --date 2025-08-01 --svg pareto.svg")]
+pub struct PlanArgs {
+    /// Model id, or a path to a Hugging Face config.json.
+    #[arg(long)]
+    pub model: String,
+    /// Chip ids separated by commas, or `all`.
+    #[arg(long, value_delimiter = ',', default_value = "all")]
+    pub chip: Vec<String>,
+    /// Prompt tokens per request.
+    #[arg(long)]
+    pub input_len: u64,
+    /// Output tokens per request.
+    #[arg(long)]
+    pub output_len: u64,
+    /// Requests per second the fleet must carry.
+    #[arg(
+        long,
+        value_name = "R",
+        required_unless_present = "output_tokens_per_s",
+        conflicts_with = "output_tokens_per_s"
+    )]
+    pub request_rate: Option<f64>,
+    /// Output tokens per second the fleet must carry (instead of --request-rate).
+    #[arg(long, value_name = "T")]
+    pub output_tokens_per_s: Option<f64>,
+    /// Most time to first token, seconds, at the percentile.
+    #[arg(long, value_name = "S")]
+    pub slo_ttft: f64,
+    /// Most time per output token, seconds, at the percentile.
+    #[arg(long, value_name = "S")]
+    pub slo_tpot: f64,
+    /// Percentile of requests that must meet both targets.
+    #[arg(long, default_value_t = xpuscope_report::views::plan::defaults::PERCENTILE)]
+    pub percentile: f64,
+    /// Most chips in a fleet.
+    #[arg(long, default_value_t = xpuscope_report::views::plan::defaults::MAX_CHIPS)]
+    pub max_chips: u32,
+    /// Engines to try, separated by commas.
+    #[arg(long, value_delimiter = ',', default_value = "vllm,sglang,trtllm")]
+    pub engine: Vec<String>,
+    /// Leave out disaggregated prefill/decode pools.
+    #[arg(long)]
+    pub no_disaggregate: bool,
+    /// Leave out disaggregated pools of two chip types.
+    #[arg(long)]
+    pub no_heterogeneous: bool,
+    /// Keep only chips a buyer here may obtain under the export rules (CN: China and Macau).
+    #[arg(long, value_name = "COUNTRY", requires = "date")]
+    pub buyable_in: Option<String>,
+    /// The date of the export filter (YYYY-MM-DD).
+    #[arg(long, requires = "buyable_in")]
+    pub date: Option<String>,
+    /// Most power of the fleet, kW (TDP x PUE).
+    #[arg(long)]
+    pub max_power_kw: Option<f64>,
+    /// Most purchase price of the fleet's chips, dollars.
+    #[arg(long, value_name = "USD")]
+    pub budget: Option<f64>,
+    /// Candidates shown (the best of each chip and mode).
+    #[arg(long, default_value_t = xpuscope_report::views::plan::defaults::TOP)]
+    pub top: usize,
+    /// Seed of the simulations.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the Pareto frontier per chip as an SVG chart.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub cost: CostArgs,
 }
 
 /// `xpuscope compare` flags.

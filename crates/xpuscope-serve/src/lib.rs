@@ -29,7 +29,7 @@ use xpuscope_model::model::Model;
 use xpuscope_model::units::{Bytes, TokensPerSecond};
 use xpuscope_perf::{Efficiency, Evaluator, InferConfig, PerfError};
 
-pub use disagg::Disaggregation;
+pub use disagg::{simulate_pools, Disaggregation, Pool};
 pub use engine::{EngineKind, EngineSettings, HostOverhead};
 pub use sim::{BoundTimes, RunStats, StepRecord};
 pub use stats::Summary;

@@ -7,6 +7,7 @@ mod compare;
 mod cost;
 pub mod export;
 mod infer;
+mod plan;
 mod roofline;
 mod serve;
 mod sweep;
@@ -48,6 +49,7 @@ pub fn run(args: Args) -> Result<String> {
         Command::Infer(a) => infer::run(&ctx, a),
         Command::Train(a) => train::run(&ctx, a),
         Command::Serve(a) => serve::run(&ctx, a),
+        Command::Plan(a) => plan::run(&ctx, a),
         Command::Compare(a) => compare::run(&ctx, a),
         Command::Claims { file } => claims::run(&ctx, file),
         Command::Sweep(a) => sweep::run(&ctx, a),

@@ -25,6 +25,7 @@ mod colour;
 mod document;
 mod format;
 mod heatmap;
+mod pareto;
 mod roofline;
 mod scale;
 #[cfg(test)]
@@ -33,6 +34,7 @@ mod timeline;
 
 pub use bars::{bar_chart, BarChart, Series};
 pub use heatmap::{heat_map, Cell, HeatMap, MAX_HEAT_COLUMNS, MAX_HEAT_ROWS};
+pub use pareto::{pareto, Pareto, ParetoSeries};
 pub use roofline::{roofline, RoofChip, RoofPoint, Roofline};
 pub use timeline::{timeline, Panel, Timeline, MAX_POINTS};
 

@@ -11,6 +11,7 @@ pub mod compare;
 pub mod cost;
 pub mod export;
 pub mod infer;
+pub mod plan;
 pub mod roofline;
 pub mod serve;
 pub mod sweep;
