@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 mod answer;
+mod buy;
 mod classify;
 mod design;
 mod explain;
@@ -35,16 +36,19 @@ mod whatif;
 mod words;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use answer::{
     eccn_text, Bound, Check, ChinaLicence, Classification, Eccn, Licence, LicenceException,
     Missing, Outcome, Possibility, Quantity, Review,
 };
+pub use buy::{buyability, Buyability, Destination, Verdict};
 pub use classify::{classify, parse_date, transfer_rate};
 pub use design::{design, lands_in, Ceiling, Design, DesignSpec, DesignTarget};
 pub use metrics::{tpp, PerformanceDensity, Tpp, TppFigure};
-pub use rules::{Rule, RuleKind, RuleSet, Thresholds2022, Thresholds2023, BUILTIN_RULES};
+pub use rules::{
+    Policy, Reach, Rule, RuleKind, RuleSet, Thresholds2022, Thresholds2023, BUILTIN_RULES,
+};
 pub use timeline::{timeline, Timeline, TimelineRow};
 pub use whatif::{apply_all, valid_keys, Override, Setting};
 
@@ -96,6 +100,14 @@ pub enum ExportError {
         problem: String,
         /// The keys that are accepted, when the key itself is the problem (else empty).
         valid: Vec<String>,
+    },
+    /// A destination that is not one the rules distinguish.
+    #[error("`{given}` is not a destination; give {accepted}")]
+    BadDestination {
+        /// The text given.
+        given: String,
+        /// The accepted values, in words.
+        accepted: &'static str,
     },
     /// A design-to-threshold spec that makes no sense.
     #[error("bad design spec: {0}")]

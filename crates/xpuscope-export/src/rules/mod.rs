@@ -131,6 +131,59 @@ impl RuleKind {
     }
 }
 
+/// A class of destination a rule's licence requirement reaches (`reaches` in the rule file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reach {
+    /// China and Macau (`china-macau`); Hong Kong is written into `destinations` where a source
+    /// names it.
+    ChinaMacau,
+    /// Country Group D:5 of Supplement No. 1 to part 740 (`d5`), the arms-embargoed destinations.
+    GroupD5,
+    /// Country Groups D:1 and D:4, except those also in A:5 or A:6 (`d1-d4`).
+    GroupsD1D4,
+    /// Every other country (`elsewhere`), as the AI diffusion rule did.
+    Elsewhere,
+}
+
+impl Reach {
+    /// Every class, in the order rule files list them.
+    pub const ALL: [Reach; 4] = [
+        Reach::ChinaMacau,
+        Reach::GroupD5,
+        Reach::GroupsD1D4,
+        Reach::Elsewhere,
+    ];
+
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::ChinaMacau => "china-macau",
+            Reach::GroupD5 => "d5",
+            Reach::GroupsD1D4 => "d1-d4",
+            Reach::Elsewhere => "elsewhere",
+        }
+    }
+}
+
+/// A licence review policy a rule states for China and Macau (`china_review` in the rule file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Applications are reviewed under a presumption of denial (`presumption-of-denial`).
+    PresumptionOfDenial,
+    /// Applications are reviewed case by case (`case-by-case`).
+    CaseByCase,
+}
+
+impl Policy {
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::PresumptionOfDenial => "presumption-of-denial",
+            Policy::CaseByCase => "case-by-case",
+        }
+    }
+}
+
 /// One dated rule or action, with its citation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
@@ -160,11 +213,22 @@ pub struct Rule {
     pub references: Vec<String>,
     /// Where its licence requirement applies, in words.
     pub destinations: String,
+    /// Where its licence requirement applies, as classes a program can test.
+    pub reaches: Vec<Reach>,
+    /// The licence review policy it states for China and Macau, where it states one.
+    pub china_review: Option<Policy>,
+    /// The source that states `china_review` (required with it).
+    pub review_source: Option<String>,
     /// What it does, in a sentence or two.
     pub summary: String,
 }
 
 impl Rule {
+    /// Whether its licence requirement reaches `r`.
+    pub fn reaches(&self, r: Reach) -> bool {
+        self.reaches.contains(&r)
+    }
+
     /// "Oct 2023 rule (88 FR 73458)", or the short label alone when there is no citation.
     pub fn cited(&self) -> String {
         match &self.citation {

@@ -33,6 +33,9 @@ pub(super) struct RawRule {
     #[serde(default)]
     pub(super) references: Vec<String>,
     pub(super) destinations: Option<String>,
+    pub(super) reaches: Option<Spanned<Vec<String>>>,
+    pub(super) china_review: Option<Spanned<String>>,
+    pub(super) review_source: Option<String>,
     pub(super) summary: Option<String>,
     pub(super) chips: Option<Spanned<Vec<String>>>,
     pub(super) thresholds: Option<Spanned<BTreeMap<String, Spanned<f64>>>>,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use super::raw::{RawFile, RawRule, KINDS, NAMING_KINDS};
-use super::{Rule, RuleKind, Thresholds2022, Thresholds2023};
+use super::{Policy, Reach, Rule, RuleKind, Thresholds2022, Thresholds2023};
 use crate::metrics::{PerformanceDensity, Tpp};
 use xpuscope_model::catalog::{line_of, CatalogError, CatalogIssue, ValidationContext};
 use xpuscope_model::chip::Date;
@@ -119,6 +119,8 @@ fn rule(ctx: &mut ValidationContext, r: &RawRule) -> Option<Rule> {
     let published = date(ctx, &r.published, "published");
     let compliance = date(ctx, &r.compliance, "compliance");
     let kind = kind(ctx, r);
+    let reaches = reaches(ctx, r);
+    let china_review = china_review(ctx, r);
     Some(Rule {
         id: id?,
         kind: kind?,
@@ -133,8 +135,86 @@ fn rule(ctx: &mut ValidationContext, r: &RawRule) -> Option<Rule> {
         source: source?,
         references: r.references.clone(),
         destinations: destinations?,
+        reaches: reaches?,
+        china_review: china_review?,
+        review_source: r.review_source.clone(),
         summary: summary?,
     })
+}
+
+/// The destination classes a rule reaches: at least one, each known, none twice.
+fn reaches(ctx: &mut ValidationContext, r: &RawRule) -> Option<Vec<Reach>> {
+    let Some(list) = &r.reaches else {
+        ctx.missing("reaches");
+        return None;
+    };
+    let l = ctx.line(list);
+    let names: Vec<&str> = Reach::ALL.iter().map(|x| x.as_str()).collect();
+    let mut out: Vec<Reach> = Vec::new();
+    let mut ok = true;
+    for name in list.get_ref() {
+        match Reach::ALL.iter().find(|x| x.as_str() == name) {
+            Some(x) if out.contains(x) => {
+                ctx.push(l, "reaches", format!("names `{name}` twice"));
+                ok = false;
+            }
+            Some(x) => out.push(*x),
+            None => {
+                ctx.push(
+                    l,
+                    "reaches",
+                    format!("`{name}` is not one of `{}`", names.join("`, `")),
+                );
+                ok = false;
+            }
+        }
+    }
+    if ok && out.is_empty() {
+        ctx.push(
+            l,
+            "reaches",
+            "must name at least one destination class".into(),
+        );
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
+/// The stated review policy for China and Macau, which needs its own source.
+fn china_review(ctx: &mut ValidationContext, r: &RawRule) -> Option<Option<Policy>> {
+    let Some(p) = &r.china_review else {
+        if r.review_source.is_some() {
+            ctx.push(
+                ctx.entry_line,
+                "review_source",
+                "is given without `china_review`".into(),
+            );
+            return None;
+        }
+        return Some(None);
+    };
+    let l = ctx.line(p);
+    let all = [Policy::PresumptionOfDenial, Policy::CaseByCase];
+    let Some(policy) = all.into_iter().find(|x| x.as_str() == p.get_ref()) else {
+        ctx.push(
+            l,
+            "china_review",
+            format!(
+                "`{}` is not `presumption-of-denial` or `case-by-case`",
+                p.get_ref()
+            ),
+        );
+        return None;
+    };
+    if r.review_source.is_none() {
+        ctx.push(
+            l,
+            "review_source",
+            "is required with `china_review` (the source that states the policy)".into(),
+        );
+        return None;
+    }
+    Some(Some(policy))
 }
 
 /// The rule's kind with its thresholds and named chips, each checked against [`KINDS`].
