@@ -47,7 +47,8 @@ pub use classify::{classify, parse_date, transfer_rate};
 pub use design::{design, lands_in, Ceiling, Design, DesignSpec, DesignTarget};
 pub use metrics::{tpp, PerformanceDensity, Tpp, TppFigure};
 pub use rules::{
-    Policy, Reach, Rule, RuleKind, RuleSet, Thresholds2022, Thresholds2023, BUILTIN_RULES,
+    Concerns, Event, EventGrade, Issuer, Policy, Reach, Rule, RuleKind, RuleSet, Thresholds2022,
+    Thresholds2023, Vendor, BUILTIN_CHINA, BUILTIN_RULES,
 };
 pub use timeline::{timeline, Timeline, TimelineRow};
 pub use whatif::{apply_all, valid_keys, Override, Setting};

@@ -12,7 +12,7 @@
 use super::answer::{eccn_text, ChinaLicence, Classification, Eccn, Missing, Outcome, Review};
 use super::classify::classify;
 use super::explain::{cap, nearest_misses};
-use super::rules::{Policy, Reach, Rule, RuleSet};
+use super::rules::{Event, Issuer, Policy, Reach, Rule, RuleSet, Vendor};
 use super::words::or_list;
 use super::ExportError;
 use xpuscope_model::chip::{Chip, Date};
@@ -182,25 +182,102 @@ pub fn buyability(
         reason,
         warnings: Vec::new(),
     };
-    let c = match classify(chip, date, rules) {
+    let classified = classify(chip, date, rules);
+    let c = match classified {
         Ok(c) => c,
         Err(e @ ExportError::NoThroughput { .. }) => {
             let rule = rules.eccn_rule(date).ok_or(ExportError::BeforeFirstRule {
                 date,
                 first: rules.first_date(),
             })?;
-            return Ok(base(
-                Verdict::Unknown,
-                rule,
-                format!("{}.", cap(&e.to_string())),
-            ));
+            let mut b = base(Verdict::Unknown, rule, format!("{}.", cap(&e.to_string())));
+            if let Some(v) = rules.chinese_vendor(chip) {
+                let (verdict, reason) = domestic(v, dest, rule, None);
+                b.verdict = verdict;
+                b.reason = reason;
+            }
+            b.warnings = warnings(rules, chip, date, dest, false);
+            return Ok(b);
         }
         Err(e) => return Err(e),
     };
-    let (verdict, review, rule, reason) = decide(&c, rules, dest);
-    let mut b = base(verdict, rule, reason);
-    b.review = review;
+    let in_3a090 = c.eccn().is_some();
+    let mut b = match rules.chinese_vendor(chip) {
+        Some(v) => {
+            let (verdict, reason) = domestic(v, dest, &c.rule, Some(&c));
+            base(verdict, &c.rule, reason)
+        }
+        None => {
+            let (verdict, review, rule, reason) = decide(&c, rules, dest);
+            let mut b = base(verdict, rule, reason);
+            b.review = review;
+            b
+        }
+    };
+    b.warnings = warnings(rules, chip, date, dest, in_3a090);
+    if dest != Destination::ChinaMacau && c.possible_eccns_include_a() {
+        b.warnings.push(HEADQUARTERED.to_string());
+    }
     Ok(b)
+}
+
+/// The end-user rule a buyer outside China meets if its parent is Chinese (not modelled).
+const HEADQUARTERED: &str = "Not modelled: under 15 CFR 744.23(a)(3) a buyer headquartered in Macau or Country Group D:5, or whose ultimate parent is, needs a licence for 3A090.a chips wherever it is (Baker McKenzie on the May 2025 rescission).";
+
+/// A chip from a Chinese vendor: a domestic purchase in China; elsewhere, an export from China.
+fn domestic(
+    v: &Vendor,
+    dest: Destination,
+    rule: &Rule,
+    c: Option<&Classification>,
+) -> (Verdict, String) {
+    let level = c.map_or(String::new(), |c| match c.eccn() {
+        Some(e) => format!(
+            " (as a US item it would be {}: {})",
+            e.as_str(),
+            decisive(c, Some(e))
+        ),
+        None if c.outcome.is_determined() => {
+            format!(" (it is outside 3A090: {})", nearest_misses(c))
+        }
+        None => String::new(),
+    });
+    match dest {
+        Destination::ChinaMacau => (
+            Verdict::NoLicence,
+            format!(
+                "{} is headquartered in {}, China: buying its chip in China is a domestic purchase, not an export that the {} licence requirements reach{level}; the foreign-direct-product rules and the Entity List are not modelled.",
+                v.name, v.headquarters, name(rule)
+            ),
+        ),
+        _ => (
+            Verdict::Unknown,
+            format!(
+                "{} is headquartered in China: this is an export from China, and whether US rules reach it (the foreign-direct-product rules) is not modelled{level}.",
+                v.name
+            ),
+        ),
+    }
+}
+
+/// The events on or before `date` that concern the chip: US guidance and announcements for every
+/// destination, China's own measures for a buyer in China.
+fn warnings(
+    rules: &RuleSet,
+    chip: &Chip,
+    date: Date,
+    dest: Destination,
+    in_3a090: bool,
+) -> Vec<String> {
+    let domestic = rules.chinese_vendor(chip).is_some();
+    rules
+        .events()
+        .iter()
+        .filter(|e| e.date.ordinal() <= date.ordinal())
+        .filter(|e| e.issuer == Issuer::Us || dest == Destination::ChinaMacau)
+        .filter(|e| e.concerns(chip, domestic, in_3a090))
+        .map(Event::warning)
+        .collect()
 }
 
 /// The rule's name and citation, or its name and date when it has no citation.

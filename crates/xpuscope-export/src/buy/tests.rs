@@ -164,3 +164,76 @@ fn before_the_first_rule_is_an_error_and_a_chip_without_throughput_is_unknown() 
     assert_eq!(b.verdict, Verdict::Unknown);
     assert!(b.reason.contains("no dense throughput"), "{}", b.reason);
 }
+
+#[test]
+fn a_chinese_vendors_chip_is_a_domestic_purchase_in_china_with_the_gp10_warning() {
+    let b = buy("ascend-910c", "2025-08-01", "CN");
+    assert_eq!(b.verdict, Verdict::NoLicence, "{}", b.reason);
+    assert!(b.may_buy());
+    assert!(
+        b.reason.contains("Huawei is headquartered in Shenzhen"),
+        "{}",
+        b.reason
+    );
+    assert!(b.reason.contains("3A090.a: TPP 12,800"), "{}", b.reason);
+    assert!(
+        b.warnings
+            .iter()
+            .any(|w| w.contains("General Prohibition 10")),
+        "{:?}",
+        b.warnings
+    );
+    // Before the guidance there is no GP10 warning; China's import measures never concern it.
+    let early = buy("ascend-910c", "2025-05-01", "CN");
+    assert!(early.warnings.is_empty(), "{:?}", early.warnings);
+    let late = buy("ascend-910c", "2026-02-01", "CN");
+    assert!(
+        !late.warnings.iter().any(|w| w.contains("customs")),
+        "{:?}",
+        late.warnings
+    );
+    // Exported from China to elsewhere, the data cannot say.
+    let b = buy("ascend-910c", "2025-08-01", "D5");
+    assert_eq!(b.verdict, Verdict::Unknown);
+    // A Chinese chip outside 3A090 gets no GP10 warning.
+    let b = buy("mtt-s4000", "2025-08-01", "CN");
+    assert_eq!(b.verdict, Verdict::NoLicence);
+    assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+}
+
+#[test]
+fn chinas_measures_are_warnings_for_a_buyer_in_china_only_and_by_date() {
+    let has = |b: &Buyability, s: &str| b.warnings.iter().any(|w| w.contains(s));
+    // The CAC summons of 31 Jul 2025 is there on 2025-08-01 but not on 2025-07-30.
+    let b = buy("h20", "2025-08-01", "CN");
+    assert!(
+        has(&b, "2025-07-31") && has(&b, "China's measure, not US law"),
+        "{:?}",
+        b.warnings
+    );
+    assert!(!has(&buy("h20", "2025-07-30", "CN"), "CAC"));
+    // The verdict does not change: warnings are not rules.
+    assert_eq!(b.verdict, Verdict::LicenceRequired);
+    assert!(b.may_buy());
+    // The H20 guidance (reported) and the customs checks follow.
+    let b = buy("h20", "2025-10-20", "CN");
+    assert!(
+        has(&b, "2025-08-12") && has(&b, "reported"),
+        "{:?}",
+        b.warnings
+    );
+    assert!(has(&b, "2025-10-10"), "{:?}", b.warnings);
+    // Not for a buyer elsewhere.
+    assert!(buy("h20", "2025-10-20", "D5").warnings.is_empty());
+    // The H200: the US announcement, the duty and China's customs block.
+    let b = buy("h200-sxm", "2026-02-01", "CN");
+    assert!(
+        has(&b, "2026-01-13") && has(&b, "not permitted"),
+        "{:?}",
+        b.warnings
+    );
+    assert!(has(&b, "2025-12-08") && has(&b, "not an EAR licence requirement"));
+    // The customs checks reach every imported chip from 2025-10-10, not the H20 alone.
+    assert!(has(&buy("l20", "2025-10-10", "CN"), "customs"));
+    assert!(!has(&buy("l20", "2025-10-09", "CN"), "customs"));
+}

@@ -14,6 +14,10 @@ use toml::Spanned;
 pub(super) struct RawFile {
     #[serde(default)]
     pub(super) rule: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    pub(super) event: Vec<Spanned<super::events::RawEvent>>,
+    #[serde(default)]
+    pub(super) vendor: Vec<Spanned<super::events::RawVendor>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -185,3 +185,64 @@ fn diffusion_is_in_force_only_until_rescinded() {
         .count();
     assert_eq!(eccn, 1);
 }
+
+#[test]
+fn events_and_vendors_load_and_bad_ones_are_refused() {
+    let set = RuleSet::builtin().unwrap();
+    let china: Vec<&Event> = set
+        .events()
+        .iter()
+        .filter(|e| e.issuer == Issuer::China)
+        .collect();
+    assert!(china.len() >= 5, "{}", china.len());
+    assert!(set
+        .events()
+        .windows(2)
+        .all(|w| w[0].date.ordinal() <= w[1].date.ordinal()));
+    for e in set.events() {
+        assert!(e.source.starts_with("https://"), "{}", e.id);
+    }
+    assert!(set.vendors().iter().any(|v| v.name == "Huawei"));
+
+    let event = |body: &str| format!("{MINIMAL}\n[[event]]\nid = \"e\"\n{body}");
+    let good = "date = \"2025-07-31\"\nissuer = \"cn\"\nauthority = \"a\"\nshort = \"s\"\ngrade = \"official\"\nconcerns = \"named\"\nchips = [\"h20\"]\nsource = \"https://x\"\nsummary = \"x\"\n";
+    let set = RuleSet::from_toml("r.toml", &event(good)).unwrap();
+    assert_eq!(set.events()[0].grade, EventGrade::Official);
+    assert_eq!(set.events()[0].concerns, Concerns::Named);
+    let got = errors(&event(
+        &good
+            .replace("\"cn\"", "\"uk\"")
+            .replace("\"official\"", "\"rumour\""),
+    ));
+    assert!(
+        got.iter()
+            .any(|g| g.contains("`uk` is not one of `us`, `cn`")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|g| g.contains("`rumour` is not one of")),
+        "{got:?}"
+    );
+    let got = errors(&event(&good.replace("chips = [\"h20\"]\n", "")));
+    assert!(got[0].contains("must name at least one chip"), "{got:?}");
+    let got = errors(&event(
+        &good
+            .replace("source = \"https://x\"\n", "")
+            .replace("2025-07-31", "July"),
+    ));
+    assert!(
+        got.iter().any(|g| g.contains("field `source` is required")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|g| g.contains("`July` is not a date")),
+        "{got:?}"
+    );
+    let twice = RuleSet::builtin().unwrap().with_file(
+        "c.toml",
+        &event(good)
+            .replace("r2022", "x2022")
+            .replace("id = \"e\"", "id = \"cn-2025-08-h20-guidance\""),
+    );
+    assert!(twice.is_err());
+}

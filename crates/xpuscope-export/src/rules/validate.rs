@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
+use super::events::{self, Event, Vendor};
 use super::raw::{RawFile, RawRule, KINDS, NAMING_KINDS};
 use super::{Policy, Reach, Rule, RuleKind, Thresholds2022, Thresholds2023};
 use crate::metrics::{PerformanceDensity, Tpp};
@@ -16,9 +17,17 @@ use xpuscope_model::catalog::{line_of, CatalogError, CatalogIssue, ValidationCon
 use xpuscope_model::chip::Date;
 use xpuscope_model::units::BytesPerSecond;
 
+/// What one rule file holds, validated.
+pub(super) struct Parsed {
+    pub(super) rules: Vec<Rule>,
+    pub(super) events: Vec<Event>,
+    pub(super) vendors: Vec<Vendor>,
+}
+
 /// Parses and validates a rule file: its rules in date order (stable: rules on the same day keep
-/// file order), or every problem found.
-pub(super) fn rule_set(path: &str, text: &str) -> Result<Vec<Rule>, CatalogError> {
+/// file order), its events and vendors, or every problem found. `require_eccn`: refuse a file
+/// without a 3A090 rule (the main file; a file of China's measures has none).
+pub(super) fn rule_set(path: &str, text: &str, require_eccn: bool) -> Result<Parsed, CatalogError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| CatalogError {
         issues: vec![CatalogIssue {
             file: path.to_string(),
@@ -47,7 +56,36 @@ pub(super) fn rule_set(path: &str, text: &str) -> Result<Vec<Rule>, CatalogError
             }
         }
     }
-    if issues.is_empty() && !rules.iter().any(|r| r.kind.is_eccn()) {
+    let mut events: Vec<Event> = Vec::new();
+    for e in &raw.event {
+        let mut ctx = ValidationContext {
+            file: path,
+            text,
+            entry: e.get_ref().id(),
+            entry_line: line_of(text, e.span().start),
+            issues: &mut issues,
+        };
+        if let Some(ev) = events::event(&mut ctx, e.get_ref()) {
+            if events.iter().any(|x| x.id == ev.id) || rules.iter().any(|x| x.id == ev.id) {
+                let l = ctx.entry_line;
+                ctx.push(l, "id", "is defined twice".into());
+            } else {
+                events.push(ev);
+            }
+        }
+    }
+    let mut vendors: Vec<Vendor> = Vec::new();
+    for v in &raw.vendor {
+        let mut ctx = ValidationContext {
+            file: path,
+            text,
+            entry: None,
+            entry_line: line_of(text, v.span().start),
+            issues: &mut issues,
+        };
+        vendors.extend(events::vendor(&mut ctx, v.get_ref()));
+    }
+    if require_eccn && issues.is_empty() && !rules.iter().any(|r| r.kind.is_eccn()) {
         let mut file = ValidationContext {
             file: path,
             text,
@@ -66,7 +104,12 @@ pub(super) fn rule_set(path: &str, text: &str) -> Result<Vec<Rule>, CatalogError
     }
     // Stable sort: rules on the same day keep file order.
     rules.sort_by_key(|r| r.effective.ordinal());
-    Ok(rules)
+    events.sort_by_key(|e| e.date.ordinal());
+    Ok(Parsed {
+        rules,
+        events,
+        vendors,
+    })
 }
 
 /// The value of a required field, or "is required" at the rule's line.
