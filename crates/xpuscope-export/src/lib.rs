@@ -10,9 +10,15 @@
 //! letters on the H20 and MI308 and the licences of July/August 2025, and the 15 Jan 2026
 //! case-by-case policy.
 //!
+//! [`buyability`] answers "may a buyer in this destination obtain it?" ([`Destination`]: China and
+//! Macau, the other D:5 destinations, elsewhere) with a [`Verdict`], the deciding rule, one reason
+//! with its margin, and warnings: US guidance and announcements, and China's own measures
+//! (`catalog/rules/china.toml`, dated and graded, never a verdict).
+//!
 //! What it deliberately does not do: read files or the clock (callers pass the date), model
-//! end-use and end-user controls (the Entity List, 15 CFR 744.23), destinations other than China in
-//! detail, 4A090 computers beyond naming the paragraph, or any rule after the last one in the file.
+//! end-use and end-user controls (the Entity List, 15 CFR 744.23), country-group lists (a country
+//! that may be in D:1 or D:4 is unknown), the foreign-direct-product rules, 4A090 computers beyond
+//! naming the paragraph, or any rule after the last one in the file.
 //! It is informational and not legal advice; every front end must say so ([`DISCLAIMER`]).
 //!
 //! Codemap: `rules` reads the rule file into a [`RuleSet`]; `metrics` computes TPP and PD;
