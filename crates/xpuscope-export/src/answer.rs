@@ -283,6 +283,11 @@ impl Classification {
     pub fn eccn(&self) -> Option<Eccn> {
         self.outcome.eccn()
     }
+
+    /// Whether 3A090.a is among the paragraphs still possible.
+    pub fn possible_eccns_include_a(&self) -> bool {
+        self.outcome.possible_eccns().contains(&Some(Eccn::A))
+    }
 }
 
 /// Whether exporting to China needs a licence.

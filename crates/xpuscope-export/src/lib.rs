@@ -10,9 +10,15 @@
 //! letters on the H20 and MI308 and the licences of July/August 2025, and the 15 Jan 2026
 //! case-by-case policy.
 //!
+//! [`buyability`] answers "may a buyer in this destination obtain it?" ([`Destination`]: China and
+//! Macau, the other D:5 destinations, elsewhere) with a [`Verdict`], the deciding rule, one reason
+//! with its margin, and warnings: US guidance and announcements, and China's own measures
+//! (`catalog/rules/china.toml`, dated and graded, never a verdict).
+//!
 //! What it deliberately does not do: read files or the clock (callers pass the date), model
-//! end-use and end-user controls (the Entity List, 15 CFR 744.23), destinations other than China in
-//! detail, 4A090 computers beyond naming the paragraph, or any rule after the last one in the file.
+//! end-use and end-user controls (the Entity List, 15 CFR 744.23), country-group lists (a country
+//! that may be in D:1 or D:4 is unknown), the foreign-direct-product rules, 4A090 computers beyond
+//! naming the paragraph, or any rule after the last one in the file.
 //! It is informational and not legal advice; every front end must say so ([`DISCLAIMER`]).
 //!
 //! Codemap: `rules` reads the rule file into a [`RuleSet`]; `metrics` computes TPP and PD;
@@ -24,6 +30,7 @@
 #![warn(missing_docs)]
 
 mod answer;
+mod buy;
 mod classify;
 mod design;
 mod explain;
@@ -35,16 +42,20 @@ mod whatif;
 mod words;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use answer::{
     eccn_text, Bound, Check, ChinaLicence, Classification, Eccn, Licence, LicenceException,
     Missing, Outcome, Possibility, Quantity, Review,
 };
+pub use buy::{buyability, Buyability, Destination, Verdict};
 pub use classify::{classify, parse_date, transfer_rate};
 pub use design::{design, lands_in, Ceiling, Design, DesignSpec, DesignTarget};
 pub use metrics::{tpp, PerformanceDensity, Tpp, TppFigure};
-pub use rules::{Rule, RuleKind, RuleSet, Thresholds2022, Thresholds2023, BUILTIN_RULES};
+pub use rules::{
+    Concerns, Event, EventGrade, Issuer, Policy, Reach, Rule, RuleKind, RuleSet, Thresholds2022,
+    Thresholds2023, Vendor, BUILTIN_CHINA, BUILTIN_RULES,
+};
 pub use timeline::{timeline, Timeline, TimelineRow};
 pub use whatif::{apply_all, valid_keys, Override, Setting};
 
@@ -96,6 +107,14 @@ pub enum ExportError {
         problem: String,
         /// The keys that are accepted, when the key itself is the problem (else empty).
         valid: Vec<String>,
+    },
+    /// A destination that is not one the rules distinguish.
+    #[error("`{given}` is not a destination; give {accepted}")]
+    BadDestination {
+        /// The text given.
+        given: String,
+        /// The accepted values, in words.
+        accepted: &'static str,
     },
     /// A design-to-threshold spec that makes no sense.
     #[error("bad design spec: {0}")]

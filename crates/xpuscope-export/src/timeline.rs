@@ -8,7 +8,7 @@
 use super::answer::{eccn_text, ChinaLicence, Classification, Eccn, Outcome, Review};
 use super::classify::classify;
 use super::explain::nearest_misses;
-use super::rules::{Rule, RuleKind, RuleSet};
+use super::rules::{Event, Issuer, Rule, RuleKind, RuleSet};
 use super::words::{gate, group};
 use super::ExportError;
 use xpuscope_model::chip::{Chip, Date};
@@ -23,6 +23,8 @@ pub struct TimelineRow {
     pub event: String,
     /// The rule, for a rule row.
     pub rule: Option<Rule>,
+    /// The event (US guidance or announcement, or one of China's measures), for an event row.
+    pub event_record: Option<Event>,
     /// The chip's status on that date (`None` before the first 3A090 rule).
     pub classification: Option<Classification>,
     /// What it means for this chip, in a person's words.
@@ -66,6 +68,7 @@ pub fn timeline(chip: &Chip, rules: &RuleSet) -> Result<Timeline, ExportError> {
             date: rule.effective,
             event: rule.short.clone(),
             rule: Some(rule.clone()),
+            event_record: None,
             classification: Some(c.clone()),
             sentence,
         });
@@ -74,12 +77,50 @@ pub fn timeline(chip: &Chip, rules: &RuleSet) -> Result<Timeline, ExportError> {
     if let Some(rel) = released.filter(|_| !release_done) {
         rows.push(release_row(chip, rel, rules)?);
     }
+    rows.extend(event_rows(chip, rules));
+    // Stable: on the same day a rule row comes before an event row.
+    rows.sort_by_key(|r| r.date.ordinal());
     Ok(Timeline {
         chip: chip.id.clone(),
         chip_name: chip.name.clone(),
         released,
         rows,
     })
+}
+
+/// One row per event that concerns the chip: what it says, who acted, and that it is not an EAR
+/// licence requirement; the chip's classification that day is unchanged by it.
+fn event_rows(chip: &Chip, rules: &RuleSet) -> Vec<TimelineRow> {
+    let domestic = rules.chinese_vendor(chip).is_some();
+    rules
+        .events()
+        .iter()
+        .filter_map(|e| {
+            let c = classify(chip, e.date, rules).ok();
+            let in_3a090 = c.as_ref().is_some_and(|c| c.eccn().is_some());
+            e.concerns(chip, domestic, in_3a090).then(|| {
+                let what = match e.issuer {
+                    Issuer::China => {
+                        "China's own measure, not US law; it weighs on a buyer in China"
+                    }
+                    Issuer::Us => "not an EAR licence requirement; the licence status is unchanged",
+                };
+                TimelineRow {
+                    date: e.date,
+                    event: e.short.clone(),
+                    rule: None,
+                    event_record: Some(e.clone()),
+                    classification: c,
+                    sentence: format!(
+                        "{} ({}, {}: {what}.)",
+                        e.summary,
+                        e.authority,
+                        e.grade.as_str()
+                    ),
+                }
+            })
+        })
+        .collect()
 }
 
 fn release_row(chip: &Chip, rel: Date, rules: &RuleSet) -> Result<TimelineRow, ExportError> {
@@ -89,6 +130,7 @@ fn release_row(chip: &Chip, rel: Date, rules: &RuleSet) -> Result<TimelineRow, E
             date: rel,
             event: "released".into(),
             rule: None,
+            event_record: None,
             classification: None,
             sentence: format!("Released before ECCN 3A090 existed (it was created on {first}), so no 3A090 licence requirement applied yet."),
         });
@@ -99,6 +141,7 @@ fn release_row(chip: &Chip, rel: Date, rules: &RuleSet) -> Result<TimelineRow, E
         date: rel,
         event: "released".into(),
         rule: None,
+        event_record: None,
         classification: Some(c),
         sentence,
     })

@@ -111,6 +111,69 @@ fn timeline_tells_the_h20_story() {
 }
 
 #[test]
+fn timeline_shows_chinas_measures_and_us_guidance_as_events_of_their_own_kind() {
+    let out = ok(&["export", "h20", "--timeline"]);
+    assert!(
+        out.contains("[CN, official] CAC summons NVIDIA over the H20"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[CN, reported] Regulators discourage H20 purchases"),
+        "{out}"
+    );
+    assert!(out.contains("China's own measure, not US law"), "{out}");
+    let v = json(&["export", "h20", "--timeline"]);
+    let rows = v["rows"].as_array().unwrap();
+    let kind = |id: &str| {
+        rows.iter()
+            .find(|r| r["rule_id"] == id)
+            .map(|r| (r["kind"].clone(), r["grade"].clone(), r["date"].clone()))
+    };
+    let (k, g, d) = kind("cn-2025-07-cac-summons-nvidia-h20").expect("CAC row");
+    assert_eq!(
+        (k.as_str(), g.as_str(), d.as_str()),
+        (Some("china-measure"), Some("official"), Some("2025-07-31"))
+    );
+    let (k, g, _) = kind("cn-2025-10-customs-checks").expect("customs row");
+    assert_eq!(
+        (k.as_str(), g.as_str()),
+        (Some("china-measure"), Some("reported"))
+    );
+    assert_eq!(kind("ear-2023-10-advanced-computing").unwrap().0, "rule");
+    // Rows stay in date order, and an event does not change the licence column.
+    let dates: Vec<&str> = rows.iter().filter_map(|r| r["date"].as_str()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+    let cac = rows.iter().find(|r| r["kind"] == "china-measure").unwrap();
+    assert_eq!(cac["licence_china"], "required-is-informed");
+    // The H200 timeline has the US announcement and China's customs block; a Huawei chip the
+    // GP10 guidance and none of China's import measures.
+    let h200 = json(&["export", "h200-sxm", "--timeline"]);
+    let ids: Vec<&str> = h200["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["rule_id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"us-2025-12-h200-announcement")
+            && ids.contains(&"cn-2026-01-h200-customs-block"),
+        "{ids:?}"
+    );
+    let ascend = json(&["export", "ascend-910c", "--timeline"]);
+    let kinds: Vec<(&str, &str)> = ascend["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| Some((r["kind"].as_str()?, r["rule_id"].as_str().unwrap_or(""))))
+        .collect();
+    assert!(
+        kinds.contains(&("us-event", "us-2025-05-gp10-prc-chips")),
+        "{kinds:?}"
+    );
+    assert!(!kinds.iter().any(|k| k.0 == "china-measure"), "{kinds:?}");
+}
+
+#[test]
 fn what_if_shows_the_overrides_and_the_new_answer() {
     let out = ok(&[
         "export",

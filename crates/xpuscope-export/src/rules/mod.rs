@@ -7,16 +7,22 @@
 //! what they mean for a chip is decided in `classify`. The raw file format is in `raw`, its
 //! validation in `validate`; this module holds the validated types and the date lookups.
 
+mod events;
 mod raw;
 mod validate;
 
+pub use events::{Concerns, Event, EventGrade, Issuer, Vendor};
+
 use super::metrics::{PerformanceDensity, Tpp};
 use xpuscope_model::catalog::{CatalogError, CatalogIssue};
-use xpuscope_model::chip::Date;
+use xpuscope_model::chip::{Chip, Date};
 use xpuscope_model::units::BytesPerSecond;
 
 /// The path of the built-in rule file under `catalog/`.
 pub const BUILTIN_RULES: &str = "rules/us-ear.toml";
+
+/// The path of the built-in file of China's own measures and Chinese vendors under `catalog/`.
+pub const BUILTIN_CHINA: &str = "rules/china.toml";
 
 /// Thresholds of the 7 Oct 2022 rule: both tests must be met.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,6 +137,59 @@ impl RuleKind {
     }
 }
 
+/// A class of destination a rule's licence requirement reaches (`reaches` in the rule file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reach {
+    /// China and Macau (`china-macau`); Hong Kong is written into `destinations` where a source
+    /// names it.
+    ChinaMacau,
+    /// Country Group D:5 of Supplement No. 1 to part 740 (`d5`), the arms-embargoed destinations.
+    GroupD5,
+    /// Country Groups D:1 and D:4, except those also in A:5 or A:6 (`d1-d4`).
+    GroupsD1D4,
+    /// Every other country (`elsewhere`), as the AI diffusion rule did.
+    Elsewhere,
+}
+
+impl Reach {
+    /// Every class, in the order rule files list them.
+    pub const ALL: [Reach; 4] = [
+        Reach::ChinaMacau,
+        Reach::GroupD5,
+        Reach::GroupsD1D4,
+        Reach::Elsewhere,
+    ];
+
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::ChinaMacau => "china-macau",
+            Reach::GroupD5 => "d5",
+            Reach::GroupsD1D4 => "d1-d4",
+            Reach::Elsewhere => "elsewhere",
+        }
+    }
+}
+
+/// A licence review policy a rule states for China and Macau (`china_review` in the rule file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Applications are reviewed under a presumption of denial (`presumption-of-denial`).
+    PresumptionOfDenial,
+    /// Applications are reviewed case by case (`case-by-case`).
+    CaseByCase,
+}
+
+impl Policy {
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::PresumptionOfDenial => "presumption-of-denial",
+            Policy::CaseByCase => "case-by-case",
+        }
+    }
+}
+
 /// One dated rule or action, with its citation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
@@ -160,11 +219,22 @@ pub struct Rule {
     pub references: Vec<String>,
     /// Where its licence requirement applies, in words.
     pub destinations: String,
+    /// Where its licence requirement applies, as classes a program can test.
+    pub reaches: Vec<Reach>,
+    /// The licence review policy it states for China and Macau, where it states one.
+    pub china_review: Option<Policy>,
+    /// The source that states `china_review` (required with it).
+    pub review_source: Option<String>,
     /// What it does, in a sentence or two.
     pub summary: String,
 }
 
 impl Rule {
+    /// Whether its licence requirement reaches `r`.
+    pub fn reaches(&self, r: Reach) -> bool {
+        self.reaches.contains(&r)
+    }
+
     /// "Oct 2023 rule (88 FR 73458)", or the short label alone when there is no citation.
     pub fn cited(&self) -> String {
         match &self.citation {
@@ -174,33 +244,83 @@ impl Rule {
     }
 }
 
-/// Every rule, oldest first.
+/// Every rule, oldest first, with the events beside them and the Chinese vendors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    events: Vec<Event>,
+    vendors: Vec<Vendor>,
 }
 
 impl RuleSet {
-    /// The compiled-in rules (`catalog/rules/us-ear.toml`).
+    /// The compiled-in rules (`catalog/rules/us-ear.toml`) with China's measures
+    /// (`catalog/rules/china.toml`).
     pub fn builtin() -> Result<RuleSet, CatalogError> {
-        let path = format!("catalog/{BUILTIN_RULES}");
-        match xpuscope_model::catalog::builtin_text(BUILTIN_RULES) {
-            Some(text) => RuleSet::from_toml(&path, text),
-            None => Err(CatalogError {
+        let text = |file: &str| {
+            xpuscope_model::catalog::builtin_text(file).ok_or_else(|| CatalogError {
                 issues: vec![CatalogIssue {
-                    file: path,
+                    file: format!("catalog/{file}"),
                     line: None,
                     entry: None,
                     field: None,
                     message: "is missing from the build".into(),
                 }],
-            }),
-        }
+            })
+        };
+        RuleSet::from_toml(&format!("catalog/{BUILTIN_RULES}"), text(BUILTIN_RULES)?)?
+            .with_file(&format!("catalog/{BUILTIN_CHINA}"), text(BUILTIN_CHINA)?)
     }
 
     /// Parses and validates a rule file, reporting every problem at once.
     pub fn from_toml(path: &str, text: &str) -> Result<RuleSet, CatalogError> {
-        validate::rule_set(path, text).map(|rules| RuleSet { rules })
+        validate::rule_set(path, text, true).map(|p| RuleSet {
+            rules: p.rules,
+            events: p.events,
+            vendors: p.vendors,
+        })
+    }
+
+    /// Adds a further file (events, vendors or rules; it needs no 3A090 rule of its own).
+    pub fn with_file(mut self, path: &str, text: &str) -> Result<RuleSet, CatalogError> {
+        let p = validate::rule_set(path, text, false)?;
+        let clash = p
+            .rules
+            .iter()
+            .map(|r| &r.id)
+            .chain(p.events.iter().map(|e| &e.id))
+            .find(|id| self.get(id).is_some() || self.events.iter().any(|e| &&e.id == id));
+        if let Some(id) = clash {
+            return Err(CatalogError {
+                issues: vec![CatalogIssue {
+                    file: path.to_string(),
+                    line: None,
+                    entry: Some(id.clone()),
+                    field: Some("id".into()),
+                    message: "is already defined in an earlier rule file".into(),
+                }],
+            });
+        }
+        self.rules.extend(p.rules);
+        self.rules.sort_by_key(|r| r.effective.ordinal());
+        self.events.extend(p.events);
+        self.events.sort_by_key(|e| e.date.ordinal());
+        self.vendors.extend(p.vendors);
+        Ok(self)
+    }
+
+    /// Every event (guidance, announcements, China's measures), oldest first.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The vendors headquartered in China.
+    pub fn vendors(&self) -> &[Vendor] {
+        &self.vendors
+    }
+
+    /// The Chinese vendor that makes `chip`, if it is one.
+    pub fn chinese_vendor(&self, chip: &Chip) -> Option<&Vendor> {
+        self.vendors.iter().find(|v| v.makes(chip))
     }
 
     /// Every rule, oldest first.

@@ -14,6 +14,10 @@ use toml::Spanned;
 pub(super) struct RawFile {
     #[serde(default)]
     pub(super) rule: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    pub(super) event: Vec<Spanned<super::events::RawEvent>>,
+    #[serde(default)]
+    pub(super) vendor: Vec<Spanned<super::events::RawVendor>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,6 +37,9 @@ pub(super) struct RawRule {
     #[serde(default)]
     pub(super) references: Vec<String>,
     pub(super) destinations: Option<String>,
+    pub(super) reaches: Option<Spanned<Vec<String>>>,
+    pub(super) china_review: Option<Spanned<String>>,
+    pub(super) review_source: Option<String>,
     pub(super) summary: Option<String>,
     pub(super) chips: Option<Spanned<Vec<String>>>,
     pub(super) thresholds: Option<Spanned<BTreeMap<String, Spanned<f64>>>>,

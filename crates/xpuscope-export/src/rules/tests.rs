@@ -20,6 +20,7 @@ short = "s"
 effective = "2022-10-07"
 source = "https://example.com"
 destinations = "China"
+reaches = ["china-macau"]
 summary = "x"
 [rule.thresholds]
 transfer_rate_gbs = 600
@@ -61,6 +62,7 @@ short = "s"
 effective = "2023-13-01"
 source = "https://example.com"
 destinations = "China"
+reaches = ["china-macau"]
 [rule.thresholds]
 a1_tpp = 4800
 a2_tpp = -1
@@ -102,9 +104,65 @@ short = "s"
 effective = "2025-01-13"
 source = "https://example.com"
 destinations = "x"
+reaches = ["elsewhere"]
 summary = "x"
 "#;
     assert!(errors(text)[0].contains("has no 3A090 rule"));
+}
+
+#[test]
+fn reaches_and_the_china_review_policy_are_checked() {
+    let set = RuleSet::builtin().unwrap();
+    let r2023 = set.get("ear-2023-10-advanced-computing").unwrap();
+    assert!(r2023.reaches(Reach::GroupD5) && r2023.reaches(Reach::GroupsD1D4));
+    assert!(!r2023.reaches(Reach::Elsewhere));
+    assert_eq!(r2023.china_review, Some(Policy::PresumptionOfDenial));
+    assert!(r2023
+        .review_source
+        .as_deref()
+        .unwrap()
+        .starts_with("https://"));
+    let cbc = set.get("ear-2026-01-case-by-case").unwrap();
+    assert_eq!(cbc.reaches, vec![Reach::ChinaMacau]);
+
+    let without = MINIMAL.replace("reaches = [\"china-macau\"]\n", "");
+    assert!(errors(&without)[0].contains("field `reaches` is required"));
+    let unknown = MINIMAL.replace(
+        "[\"china-macau\"]",
+        "[\"china-macau\", \"mars\", \"china-macau\"]",
+    );
+    let got = errors(&unknown);
+    assert!(
+        got.iter().any(|g| g.contains("`mars` is not one of")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|g| g.contains("names `china-macau` twice")),
+        "{got:?}"
+    );
+    let empty = MINIMAL.replace("[\"china-macau\"]", "[]");
+    assert!(errors(&empty)[0].contains("must name at least one"));
+    let policy = MINIMAL.replace(
+        "summary = \"x\"",
+        "summary = \"x\"\nchina_review = \"presumption-of-denial\"",
+    );
+    assert!(errors(&policy)[0].contains("`review_source` is required with `china_review`"));
+    let bad = MINIMAL.replace(
+        "summary = \"x\"",
+        "summary = \"x\"\nchina_review = \"maybe\"\nreview_source = \"https://x\"",
+    );
+    assert!(errors(&bad)[0].contains("`maybe` is not"));
+    let orphan = MINIMAL.replace(
+        "summary = \"x\"",
+        "summary = \"x\"\nreview_source = \"https://x\"",
+    );
+    assert!(errors(&orphan)[0].contains("without `china_review`"));
+    let good = MINIMAL.replace(
+        "summary = \"x\"",
+        "summary = \"x\"\nchina_review = \"case-by-case\"\nreview_source = \"https://x\"",
+    );
+    let set = RuleSet::from_toml("r.toml", &good).unwrap();
+    assert_eq!(set.rules()[0].china_review, Some(Policy::CaseByCase));
 }
 
 #[test]
@@ -126,4 +184,65 @@ fn diffusion_is_in_force_only_until_rescinded() {
         .filter(|r| r.kind.is_eccn())
         .count();
     assert_eq!(eccn, 1);
+}
+
+#[test]
+fn events_and_vendors_load_and_bad_ones_are_refused() {
+    let set = RuleSet::builtin().unwrap();
+    let china: Vec<&Event> = set
+        .events()
+        .iter()
+        .filter(|e| e.issuer == Issuer::China)
+        .collect();
+    assert!(china.len() >= 5, "{}", china.len());
+    assert!(set
+        .events()
+        .windows(2)
+        .all(|w| w[0].date.ordinal() <= w[1].date.ordinal()));
+    for e in set.events() {
+        assert!(e.source.starts_with("https://"), "{}", e.id);
+    }
+    assert!(set.vendors().iter().any(|v| v.name == "Huawei"));
+
+    let event = |body: &str| format!("{MINIMAL}\n[[event]]\nid = \"e\"\n{body}");
+    let good = "date = \"2025-07-31\"\nissuer = \"cn\"\nauthority = \"a\"\nshort = \"s\"\ngrade = \"official\"\nconcerns = \"named\"\nchips = [\"h20\"]\nsource = \"https://x\"\nsummary = \"x\"\n";
+    let set = RuleSet::from_toml("r.toml", &event(good)).unwrap();
+    assert_eq!(set.events()[0].grade, EventGrade::Official);
+    assert_eq!(set.events()[0].concerns, Concerns::Named);
+    let got = errors(&event(
+        &good
+            .replace("\"cn\"", "\"uk\"")
+            .replace("\"official\"", "\"rumour\""),
+    ));
+    assert!(
+        got.iter()
+            .any(|g| g.contains("`uk` is not one of `us`, `cn`")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|g| g.contains("`rumour` is not one of")),
+        "{got:?}"
+    );
+    let got = errors(&event(&good.replace("chips = [\"h20\"]\n", "")));
+    assert!(got[0].contains("must name at least one chip"), "{got:?}");
+    let got = errors(&event(
+        &good
+            .replace("source = \"https://x\"\n", "")
+            .replace("2025-07-31", "July"),
+    ));
+    assert!(
+        got.iter().any(|g| g.contains("field `source` is required")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|g| g.contains("`July` is not a date")),
+        "{got:?}"
+    );
+    let twice = RuleSet::builtin().unwrap().with_file(
+        "c.toml",
+        &event(good)
+            .replace("r2022", "x2022")
+            .replace("id = \"e\"", "id = \"cn-2025-08-h20-guidance\""),
+    );
+    assert!(twice.is_err());
 }

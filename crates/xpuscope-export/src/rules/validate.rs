@@ -9,16 +9,25 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
+use super::events::{self, Event, Vendor};
 use super::raw::{RawFile, RawRule, KINDS, NAMING_KINDS};
-use super::{Rule, RuleKind, Thresholds2022, Thresholds2023};
+use super::{Policy, Reach, Rule, RuleKind, Thresholds2022, Thresholds2023};
 use crate::metrics::{PerformanceDensity, Tpp};
 use xpuscope_model::catalog::{line_of, CatalogError, CatalogIssue, ValidationContext};
 use xpuscope_model::chip::Date;
 use xpuscope_model::units::BytesPerSecond;
 
+/// What one rule file holds, validated.
+pub(super) struct Parsed {
+    pub(super) rules: Vec<Rule>,
+    pub(super) events: Vec<Event>,
+    pub(super) vendors: Vec<Vendor>,
+}
+
 /// Parses and validates a rule file: its rules in date order (stable: rules on the same day keep
-/// file order), or every problem found.
-pub(super) fn rule_set(path: &str, text: &str) -> Result<Vec<Rule>, CatalogError> {
+/// file order), its events and vendors, or every problem found. `require_eccn`: refuse a file
+/// without a 3A090 rule (the main file; a file of China's measures has none).
+pub(super) fn rule_set(path: &str, text: &str, require_eccn: bool) -> Result<Parsed, CatalogError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| CatalogError {
         issues: vec![CatalogIssue {
             file: path.to_string(),
@@ -47,7 +56,36 @@ pub(super) fn rule_set(path: &str, text: &str) -> Result<Vec<Rule>, CatalogError
             }
         }
     }
-    if issues.is_empty() && !rules.iter().any(|r| r.kind.is_eccn()) {
+    let mut events: Vec<Event> = Vec::new();
+    for e in &raw.event {
+        let mut ctx = ValidationContext {
+            file: path,
+            text,
+            entry: e.get_ref().id(),
+            entry_line: line_of(text, e.span().start),
+            issues: &mut issues,
+        };
+        if let Some(ev) = events::event(&mut ctx, e.get_ref()) {
+            if events.iter().any(|x| x.id == ev.id) || rules.iter().any(|x| x.id == ev.id) {
+                let l = ctx.entry_line;
+                ctx.push(l, "id", "is defined twice".into());
+            } else {
+                events.push(ev);
+            }
+        }
+    }
+    let mut vendors: Vec<Vendor> = Vec::new();
+    for v in &raw.vendor {
+        let mut ctx = ValidationContext {
+            file: path,
+            text,
+            entry: None,
+            entry_line: line_of(text, v.span().start),
+            issues: &mut issues,
+        };
+        vendors.extend(events::vendor(&mut ctx, v.get_ref()));
+    }
+    if require_eccn && issues.is_empty() && !rules.iter().any(|r| r.kind.is_eccn()) {
         let mut file = ValidationContext {
             file: path,
             text,
@@ -66,7 +104,12 @@ pub(super) fn rule_set(path: &str, text: &str) -> Result<Vec<Rule>, CatalogError
     }
     // Stable sort: rules on the same day keep file order.
     rules.sort_by_key(|r| r.effective.ordinal());
-    Ok(rules)
+    events.sort_by_key(|e| e.date.ordinal());
+    Ok(Parsed {
+        rules,
+        events,
+        vendors,
+    })
 }
 
 /// The value of a required field, or "is required" at the rule's line.
@@ -119,6 +162,8 @@ fn rule(ctx: &mut ValidationContext, r: &RawRule) -> Option<Rule> {
     let published = date(ctx, &r.published, "published");
     let compliance = date(ctx, &r.compliance, "compliance");
     let kind = kind(ctx, r);
+    let reaches = reaches(ctx, r);
+    let china_review = china_review(ctx, r);
     Some(Rule {
         id: id?,
         kind: kind?,
@@ -133,8 +178,86 @@ fn rule(ctx: &mut ValidationContext, r: &RawRule) -> Option<Rule> {
         source: source?,
         references: r.references.clone(),
         destinations: destinations?,
+        reaches: reaches?,
+        china_review: china_review?,
+        review_source: r.review_source.clone(),
         summary: summary?,
     })
+}
+
+/// The destination classes a rule reaches: at least one, each known, none twice.
+fn reaches(ctx: &mut ValidationContext, r: &RawRule) -> Option<Vec<Reach>> {
+    let Some(list) = &r.reaches else {
+        ctx.missing("reaches");
+        return None;
+    };
+    let l = ctx.line(list);
+    let names: Vec<&str> = Reach::ALL.iter().map(|x| x.as_str()).collect();
+    let mut out: Vec<Reach> = Vec::new();
+    let mut ok = true;
+    for name in list.get_ref() {
+        match Reach::ALL.iter().find(|x| x.as_str() == name) {
+            Some(x) if out.contains(x) => {
+                ctx.push(l, "reaches", format!("names `{name}` twice"));
+                ok = false;
+            }
+            Some(x) => out.push(*x),
+            None => {
+                ctx.push(
+                    l,
+                    "reaches",
+                    format!("`{name}` is not one of `{}`", names.join("`, `")),
+                );
+                ok = false;
+            }
+        }
+    }
+    if ok && out.is_empty() {
+        ctx.push(
+            l,
+            "reaches",
+            "must name at least one destination class".into(),
+        );
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
+/// The stated review policy for China and Macau, which needs its own source.
+fn china_review(ctx: &mut ValidationContext, r: &RawRule) -> Option<Option<Policy>> {
+    let Some(p) = &r.china_review else {
+        if r.review_source.is_some() {
+            ctx.push(
+                ctx.entry_line,
+                "review_source",
+                "is given without `china_review`".into(),
+            );
+            return None;
+        }
+        return Some(None);
+    };
+    let l = ctx.line(p);
+    let all = [Policy::PresumptionOfDenial, Policy::CaseByCase];
+    let Some(policy) = all.into_iter().find(|x| x.as_str() == p.get_ref()) else {
+        ctx.push(
+            l,
+            "china_review",
+            format!(
+                "`{}` is not `presumption-of-denial` or `case-by-case`",
+                p.get_ref()
+            ),
+        );
+        return None;
+    };
+    if r.review_source.is_none() {
+        ctx.push(
+            l,
+            "review_source",
+            "is required with `china_review` (the source that states the policy)".into(),
+        );
+        return None;
+    }
+    Some(Some(policy))
 }
 
 /// The rule's kind with its thresholds and named chips, each checked against [`KINDS`].

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use xpuscope_export::{
-    Classification, Eccn, Outcome, PerformanceDensity, Review, Timeline, DISCLAIMER,
+    Classification, Eccn, Issuer, Outcome, PerformanceDensity, Review, Timeline, DISCLAIMER,
 };
 
 use super::{overrides_text, wrap, OverrideView};
@@ -21,6 +21,13 @@ pub struct TimelineRowView {
     pub date: String,
     /// What happened, in words.
     pub event: String,
+    /// What kind of row: `rule` (a US rule or letter), `release`, `us-event` (US guidance or an
+    /// announcement, not a licence requirement) or `china-measure` (China's own, not US law).
+    pub kind: &'static str,
+    /// For an event: `official` (the authority's statement) or `reported` (press reports).
+    pub grade: Option<&'static str>,
+    /// For an event: the authority that acted.
+    pub authority: Option<String>,
     /// The rule's id, where the event is a rule.
     pub rule_id: Option<String>,
     /// The rule's Federal Register citation.
@@ -88,9 +95,25 @@ impl TimelineView {
                     TimelineRowView {
                         date: r.date.to_string(),
                         event: r.event.clone(),
-                        rule_id: r.rule.as_ref().map(|x| x.id.clone()),
+                        kind: match (&r.rule, &r.event_record) {
+                            (Some(_), _) => "rule",
+                            (None, Some(e)) if e.issuer == Issuer::China => "china-measure",
+                            (None, Some(_)) => "us-event",
+                            (None, None) => "release",
+                        },
+                        grade: r.event_record.as_ref().map(|e| e.grade.as_str()),
+                        authority: r.event_record.as_ref().map(|e| e.authority.clone()),
+                        rule_id: r
+                            .rule
+                            .as_ref()
+                            .map(|x| x.id.clone())
+                            .or_else(|| r.event_record.as_ref().map(|e| e.id.clone())),
                         citation: r.rule.as_ref().and_then(|x| x.citation.clone()),
-                        source: r.rule.as_ref().map(|x| x.source.clone()),
+                        source: r
+                            .rule
+                            .as_ref()
+                            .map(|x| x.source.clone())
+                            .or_else(|| r.event_record.as_ref().map(|e| e.source.clone())),
                         eccn: c.and_then(Classification::eccn).map(Eccn::as_str),
                         eccn_determined: c.is_none_or(|c| c.outcome.is_determined()),
                         tpp: c.map(|c| c.tpp.get()),
@@ -106,7 +129,11 @@ impl TimelineView {
                         },
                         china_text: c.map(|c| c.licence.china.label()),
                         review_text: c.and_then(|c| c.licence.review.map(Review::label)),
-                        rule_short: r.rule.as_ref().map(|x| x.short.clone()),
+                        rule_short: r
+                            .rule
+                            .as_ref()
+                            .map(|x| x.short.clone())
+                            .or_else(|| r.event_record.as_ref().map(|e| e.short.clone())),
                     }
                 })
                 .collect(),
@@ -118,7 +145,7 @@ impl TimelineView {
     /// disclaimer.
     pub fn text(&self) -> String {
         let mut out = format!(
-            "{} ({}): export status at every rule change\n",
+            "{} ({}): export status at every rule change, with US guidance and China's own measures\n",
             self.chip_name, self.chip
         );
         overrides_text(&mut out, &self.overrides);
@@ -137,9 +164,14 @@ impl TimelineView {
                     format!("{china}{review}")
                 }
             };
+            let event = match r.kind {
+                "china-measure" => format!("[CN, {}] {}", r.grade.unwrap_or("reported"), r.event),
+                "us-event" => format!("[US, {}] {}", r.grade.unwrap_or("reported"), r.event),
+                _ => r.event.clone(),
+            };
             table.row(vec![
                 r.date.clone(),
-                r.event.clone(),
+                event,
                 r.eccn_text.to_string(),
                 licence,
             ]);
