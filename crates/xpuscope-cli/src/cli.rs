@@ -16,6 +16,9 @@ pub enum Format {
     Text,
     /// JSON for programs (a stable contract; field names carry their unit).
     Json,
+    /// Comma-separated values with unit-suffixed headers, one row per item (`chips`; `sweep`'s
+    /// text output is already CSV).
+    Csv,
 }
 
 /// What an AI accelerator delivers for your model, how chips compare, what they cost, and how US
@@ -41,10 +44,26 @@ pub struct Args {
     pub command: Command,
 }
 
+/// Filters of `xpuscope chips`.
+#[derive(Debug, clap::Args, Default)]
+pub struct ChipsArgs {
+    /// Only this maker's chips, case-insensitive: the name or some of its words (`huawei`,
+    /// `moore threads`).
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Only chips whose maker is from this country: an ISO code (`CN`, `US`) or its English
+    /// name, case-insensitive.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Only chips designed or marketed for datacenters.
+    #[arg(long)]
+    pub datacenter: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the accelerators in the catalogue.
-    Chips,
+    /// List the accelerators in the catalogue (all of them, or those the filters keep).
+    Chips(ChipsArgs),
     /// Show one accelerator's spec sheet, each value with its source and grade.
     Chip {
         /// Chip id (see `xpuscope chips`).

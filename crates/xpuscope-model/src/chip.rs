@@ -238,6 +238,12 @@ pub struct Chip {
     pub name: String,
     /// Maker.
     pub vendor: String,
+    /// The maker's home country as an ISO 3166-1 alpha-2 code (`US`, `CN`), if given.
+    pub country: Option<String>,
+    /// Why the cost model cannot price this chip (one sentence), when its architecture falls
+    /// outside what the model describes (an SRAM-only wafer, a compiler-scheduled dataflow chip).
+    /// `None` for every chip the model prices.
+    pub unmodelled: Option<String>,
     /// Micro-architecture (Hopper, CDNA 3, Da Vinci, ...).
     pub architecture: Option<Sourced<String>>,
     /// Release or announcement date.

@@ -61,9 +61,16 @@ pub const DEFAULT_NETWORK: BytesPerSecond = BytesPerSecond::new(25e9);
 pub const PCIE_BOX: u32 = 8;
 
 impl Hardware {
-    /// Resolves a catalogue chip. Fails when memory capacity, memory bandwidth or 16-bit throughput
-    /// is unknown, naming the field.
+    /// Resolves a catalogue chip. Fails when the catalogue marks the chip `unmodelled` (its
+    /// architecture is outside what the cost model describes), or when memory capacity, memory
+    /// bandwidth or 16-bit throughput is unknown, naming the field.
     pub fn from_chip(chip: &Chip, eff: &Efficiency) -> Result<Hardware, PerfError> {
+        if let Some(reason) = &chip.unmodelled {
+            return Err(PerfError::Unmodelled {
+                chip: chip.id.clone(),
+                reason: reason.clone(),
+            });
+        }
         let missing = |field: &'static str| PerfError::MissingSpec {
             chip: chip.id.clone(),
             field,

@@ -55,6 +55,14 @@ pub enum PerfError {
         /// The catalogue field.
         field: &'static str,
     },
+    /// The chip's architecture is one the cost model does not describe (the catalogue says why).
+    #[error("`{chip}` cannot be priced by the cost model: {reason}")]
+    Unmodelled {
+        /// Chip id.
+        chip: String,
+        /// The catalogue's sentence saying why.
+        reason: String,
+    },
     /// A precision the model cannot store in this role.
     #[error("{what} precision `{precision}` is not supported; use one of {allowed}")]
     Precision {

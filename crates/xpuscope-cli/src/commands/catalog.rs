@@ -2,17 +2,26 @@
 //! loaded) and the report layer's views printed as text or JSON.
 
 use anyhow::Result;
-use xpuscope_report::views::catalog::{ChipView, ChipsView, ModelView, ModelsView};
+use xpuscope_report::views::catalog::{
+    ChipFilter, ChipFilterOptions, ChipView, ChipsView, ModelView, ModelsView,
+};
 
-use super::{json, Ctx};
-use crate::cli::Format;
+use super::{json, Ctx, Output};
+use crate::cli::ChipsArgs;
 
-/// `xpuscope chips`.
-pub fn chips(ctx: &Ctx) -> Result<String> {
-    let view = ChipsView::new(ctx.catalog.chips());
+/// `xpuscope chips [--vendor V] [--country C] [--datacenter]`, as text, CSV or JSON.
+pub fn chips(ctx: &Ctx, a: &ChipsArgs, csv: bool) -> Result<String> {
+    let options = ChipFilterOptions {
+        vendor: a.vendor.clone(),
+        country: a.country.clone(),
+        datacenter: a.datacenter,
+    };
+    let chips = ctx.catalog.chips();
+    let view = ChipsView::filtered(chips, &ChipFilter::new(&options, chips)?);
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        _ if csv => view.csv(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }
 
@@ -20,8 +29,8 @@ pub fn chips(ctx: &Ctx) -> Result<String> {
 pub fn chip(ctx: &Ctx, id: &str) -> Result<String> {
     let view = ChipView::new(ctx.catalog.chip(id)?);
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }
 
@@ -29,8 +38,8 @@ pub fn chip(ctx: &Ctx, id: &str) -> Result<String> {
 pub fn models(ctx: &Ctx) -> Result<String> {
     let view = ModelsView::new(ctx.catalog.models());
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }
 
@@ -38,7 +47,7 @@ pub fn models(ctx: &Ctx) -> Result<String> {
 pub fn model(ctx: &Ctx, id: &str) -> Result<String> {
     let view = ModelView::new(&crate::load::model(&ctx.catalog, id)?);
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }

@@ -5,8 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 use xpuscope_report::views::claims;
 
-use super::{json, Ctx};
-use crate::cli::Format;
+use super::{json, Ctx, Output};
 
 /// `xpuscope claims FILE`.
 pub fn run(ctx: &Ctx, file: &Path) -> Result<String> {
@@ -14,7 +13,7 @@ pub fn run(ctx: &Ctx, file: &Path) -> Result<String> {
     let text = crate::load::text_file(file, crate::load::TEXT_LIMIT_BYTES, "claims file")?;
     let view = claims::claims(&ctx.catalog, &name, &text)?;
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }

@@ -5,8 +5,8 @@ use xpuscope_model::chip::Chip;
 use xpuscope_report::options::CompareOptions;
 use xpuscope_report::views::compare;
 
-use super::{cost, json, Ctx};
-use crate::cli::{CompareArgs, FlagName, Format};
+use super::{cost, json, Ctx, Output};
+use crate::cli::{CompareArgs, FlagName};
 
 /// The raw options the flags give.
 fn options(a: &CompareArgs) -> CompareOptions {
@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, a: &CompareArgs) -> Result<String> {
         let svg = xpuscope_report::charts::compare_svg(&view.comparison);
         std::fs::write(path, svg).with_context(|| format!("cannot write `{}`", path.display()))?;
     }
-    if ctx.format == Format::Json {
+    if ctx.format == Output::Json {
         return json(&view);
     }
     let mut out = view.text();

@@ -8,8 +8,8 @@ use anyhow::{bail, Result};
 use xpuscope_model::chip::Date;
 use xpuscope_report::views::export::{self, DesignOptions, ExportOptions};
 
-use super::{json, Ctx};
-use crate::cli::{ExportArgs, Format};
+use super::{json, Ctx, Output};
+use crate::cli::ExportArgs;
 
 /// `xpuscope export ...`.
 pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<String> {
@@ -23,8 +23,8 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<String> {
         .resolve(today())?;
         let view = export::design(&spec)?;
         return Ok(match ctx.format {
-            Format::Json => json(&view)?,
-            Format::Text => view.text(),
+            Output::Json => json(&view)?,
+            Output::Text => view.text(),
         });
     }
     let query = ExportOptions {
@@ -39,14 +39,14 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<String> {
     if args.timeline {
         let view = export::timeline(chip, &query)?;
         return Ok(match ctx.format {
-            Format::Json => json(&view)?,
-            Format::Text => view.text(),
+            Output::Json => json(&view)?,
+            Output::Text => view.text(),
         });
     }
     let view = export::classification(chip, &query)?;
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }
 

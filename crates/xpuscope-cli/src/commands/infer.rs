@@ -4,8 +4,8 @@ use anyhow::Result;
 use xpuscope_report::options::{BatchOption, InferOptions};
 use xpuscope_report::views::infer;
 
-use super::{json, Ctx};
-use crate::cli::{FlagName, Format, InferArgs};
+use super::{json, Ctx, Output};
+use crate::cli::{FlagName, InferArgs};
 
 /// The raw options the flags give.
 pub fn options(a: &InferArgs) -> InferOptions {
@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, a: &InferArgs) -> Result<String> {
     let model = crate::load::model(&ctx.catalog, &a.deploy.model)?;
     let view = infer::infer(chip, &model, &options(a))?;
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }

@@ -16,15 +16,24 @@ mod validate;
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use xpuscope_model::Catalog;
 
 use crate::cli::{Args, Command, Format};
 
+/// The output of a command other than `chips --format csv`: text for people or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Aligned tables (for `sweep`, CSV, its text form).
+    Text,
+    /// JSON.
+    Json,
+}
+
 /// What every command gets: the loaded catalogue and the output format.
 pub struct Ctx {
     pub catalog: Catalog,
-    pub format: Format,
+    pub format: Output,
 }
 
 /// Runs one parsed command line and returns what to print.
@@ -36,12 +45,21 @@ pub fn run(args: Args) -> Result<String> {
         }
     }
     dirs.extend(args.catalog.iter().cloned());
+    let csv = args.format == Format::Csv;
+    if csv && !matches!(args.command, Command::Chips(_) | Command::Sweep(_)) {
+        bail!("--format csv is for `chips` and `sweep`; use --format text or --format json here");
+    }
     let ctx = Ctx {
         catalog: crate::load::catalog(&dirs)?,
-        format: args.format,
+        // `sweep`'s text output is CSV.
+        format: if args.format == Format::Json {
+            Output::Json
+        } else {
+            Output::Text
+        },
     };
     match &args.command {
-        Command::Chips => catalog::chips(&ctx),
+        Command::Chips(a) => catalog::chips(&ctx, a, csv),
         Command::Chip { id } => catalog::chip(&ctx, id),
         Command::Models => catalog::models(&ctx),
         Command::Model { id } => catalog::model(&ctx, id),

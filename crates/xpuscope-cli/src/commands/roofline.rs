@@ -5,8 +5,8 @@ use xpuscope_model::chip::Chip;
 use xpuscope_report::options::RooflineOptions;
 use xpuscope_report::views::roofline::roofline;
 
-use super::{json, Ctx};
-use crate::cli::{FlagName, Format, RooflineArgs};
+use super::{json, Ctx, Output};
+use crate::cli::{FlagName, RooflineArgs};
 
 /// `xpuscope roofline`.
 pub fn run(ctx: &Ctx, a: &RooflineArgs) -> Result<String> {
@@ -28,7 +28,7 @@ pub fn run(ctx: &Ctx, a: &RooflineArgs) -> Result<String> {
         std::fs::write(path, view.svg())
             .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
-    if ctx.format == Format::Json {
+    if ctx.format == Output::Json {
         return json(&view);
     }
     let mut out = view.text();

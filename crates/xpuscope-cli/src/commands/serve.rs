@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 use xpuscope_report::options::InferOptions;
 use xpuscope_report::views::serve::{ServeJob, ServeOptions, TraceText};
 
-use super::{json, Ctx};
-use crate::cli::{FlagName, Format, ServeArgs};
+use super::{json, Ctx, Output};
+use crate::cli::{FlagName, ServeArgs};
 
 /// The largest trace read: the public Azure and Mooncake traces are tens of megabytes.
 const TRACE_LIMIT_BYTES: u64 = 256 << 20;
@@ -80,7 +80,7 @@ pub fn run(ctx: &Ctx, a: &ServeArgs) -> Result<String> {
         std::fs::write(path, body).with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }

@@ -11,8 +11,8 @@ use xpuscope_model::model::Model;
 use xpuscope_report::options::BatchOption;
 use xpuscope_report::views::sweep::{SweepJob, SweepKind, SweepOptions};
 
-use super::Ctx;
-use crate::cli::{FlagName, Format, SweepArgs, SweepKind as KindArg};
+use super::{Ctx, Output};
+use crate::cli::{FlagName, SweepArgs, SweepKind as KindArg};
 
 /// The raw options the flags give.
 fn options(a: &SweepArgs) -> SweepOptions {
@@ -68,8 +68,8 @@ pub fn run(ctx: &Ctx, a: &SweepArgs) -> Result<String> {
         let rows = crate::progress::with_bar(job.len() as u64, "sweep", |done| job.run(done));
         write_svg(path, &xpuscope_report::svg::heat_map(&job.heat_map(&rows)))?;
         return Ok(match ctx.format {
-            Format::Json => rows.json_lines(),
-            Format::Text => rows.csv(),
+            Output::Json => rows.json_lines(),
+            Output::Text => rows.csv(),
         });
     }
     // Without a chart, rows stream out chunk by chunk: the first arrive at once, and memory
@@ -84,7 +84,7 @@ pub fn run(ctx: &Ctx, a: &SweepArgs) -> Result<String> {
 const CHUNK: usize = 4096;
 
 /// Writes the sweep's rows to stdout as they are evaluated; a closed pipe ends it quietly.
-fn stream(job: &SweepJob, format: Format, done: &AtomicU64) -> Result<()> {
+fn stream(job: &SweepJob, format: Output, done: &AtomicU64) -> Result<()> {
     let mut out = std::io::stdout().lock();
     let mut first = true;
     let mut start = 0;
@@ -92,13 +92,13 @@ fn stream(job: &SweepJob, format: Format, done: &AtomicU64) -> Result<()> {
         let end = (start + CHUNK).min(job.len());
         let rows = job.run_range(start..end, done);
         let mut text = String::new();
-        if first && format == Format::Text {
+        if first && format == Output::Text {
             text.push_str(&rows.csv_header());
         }
         first = false;
         text.push_str(&match format {
-            Format::Json => rows.json_lines(),
-            Format::Text => rows.csv_rows(),
+            Output::Json => rows.json_lines(),
+            Output::Text => rows.csv_rows(),
         });
         match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             Ok(()) => {}

@@ -5,8 +5,8 @@ use anyhow::Result;
 use xpuscope_report::options::TrainOptions;
 use xpuscope_report::views::train::TrainJob;
 
-use super::{cost, json, Ctx};
-use crate::cli::{FlagName, Format, TrainArgs};
+use super::{cost, json, Ctx, Output};
+use crate::cli::{FlagName, TrainArgs};
 
 /// The raw options the flags give.
 fn options(a: &TrainArgs) -> TrainOptions {
@@ -38,7 +38,7 @@ pub fn run(ctx: &Ctx, a: &TrainArgs) -> Result<String> {
     let view =
         crate::progress::with_bar(job.work(), "searching layouts", |done| job.run(Some(done)))?;
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }

@@ -4,14 +4,13 @@
 use anyhow::Result;
 use xpuscope_report::views::validate;
 
-use super::{json, Ctx};
-use crate::cli::Format;
+use super::{json, Ctx, Output};
 
 /// `xpuscope validate`.
 pub fn run(ctx: &Ctx) -> Result<String> {
     let view = validate::validate(&ctx.catalog)?;
     Ok(match ctx.format {
-        Format::Json => json(&view)?,
-        Format::Text => view.text(),
+        Output::Json => json(&view)?,
+        Output::Text => view.text(),
     })
 }

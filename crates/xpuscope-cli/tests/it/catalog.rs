@@ -239,3 +239,156 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(status.success(), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// The ids of a `chips --format json` listing.
+fn ids(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn chips_filter_by_vendor_case_insensitively_on_its_words() {
+    let all = json(&["chips"]);
+    let huawei: Vec<String> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["vendor"] == "Huawei (HiSilicon)")
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(huawei.len() >= 6, "{huawei:?}");
+    // Exactly the Huawei chips, in catalogue order, whichever word or case names the vendor.
+    for q in ["huawei", "HUAWEI", "HiSilicon", "Huawei (HiSilicon)"] {
+        assert_eq!(ids(&json(&["chips", "--vendor", q])), huawei, "{q}");
+    }
+    assert_eq!(
+        ids(&json(&["chips", "--vendor", "moore threads"])),
+        ["mtt-s4000"]
+    );
+    // Words of the vendor must match whole: `moore` is a word, `moore thread` is not.
+    assert_eq!(ids(&json(&["chips", "--vendor", "Moore"])), ["mtt-s4000"]);
+    fails(
+        &["chips", "--vendor", "moore thread"],
+        "no chip from vendor `moore thread` in the catalogue; did you mean `Moore Threads`?",
+    );
+    fails(
+        &["chips", "--vendor", "nvida"],
+        "no chip from vendor `nvida` in the catalogue; did you mean `NVIDIA`?",
+    );
+}
+
+#[test]
+fn chips_filter_by_country_and_datacenter() {
+    let all = json(&["chips"]);
+    let all = all.as_array().unwrap();
+    let cn = json(&["chips", "--country", "cn"]);
+    assert_eq!(ids(&cn), ids(&json(&["chips", "--country", "China"])));
+    let want = all.iter().filter(|c| c["country"] == "CN").count();
+    assert_eq!(cn.as_array().unwrap().len(), want);
+    assert!(want >= 15, "{want} chips from Chinese vendors");
+    assert!(cn.as_array().unwrap().iter().all(|c| c["country"] == "CN"));
+    fails(
+        &["chips", "--country", "CM"],
+        "no chip from country `CM` in the catalogue; did you mean `CN` (China)?",
+    );
+
+    let dc = json(&["chips", "--datacenter"]);
+    let dc_ids = ids(&dc);
+    let want: Vec<&str> = all
+        .iter()
+        .filter(|c| c["datacenter"] == true)
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(dc_ids, want);
+    assert!(!dc_ids.iter().any(|i| i == "rtx-5090d" || i == "rtx-4090"));
+    assert!(dc_ids.len() < all.len());
+
+    // Filters combine: Chinese datacenter parts from Huawei; no US chip is Huawei's.
+    let both = ids(&json(&[
+        "chips",
+        "--vendor",
+        "huawei",
+        "--country",
+        "CN",
+        "--datacenter",
+    ]));
+    assert!(both.contains(&"ascend-910c".to_string()), "{both:?}");
+    assert!(ids(&json(&["chips", "--vendor", "huawei", "--country", "us"])).is_empty());
+}
+
+#[test]
+fn chips_csv_has_one_row_per_chip_with_unit_suffixed_headers() {
+    let out = ok(&["chips", "--format", "csv"]);
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    for h in [
+        "id",
+        "country",
+        "memory_capacity_gib",
+        "memory_bandwidth_gbs",
+        "bf16_tflops",
+        "int8_tops",
+        "scale_up_domain_chips",
+        "tdp_w",
+        "unmodelled",
+    ] {
+        assert!(headers.iter().any(|x| x == h), "no column {h}: {headers:?}");
+    }
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), json(&["chips"]).as_array().unwrap().len());
+    let row = |id: &str| rows.iter().find(|r| &r[0] == id).unwrap();
+    let num = |id: &str, c: &str| row(id)[col(c)].parse::<f64>().unwrap();
+    // Values in the catalogue's units, read back from the typed view.
+    assert_eq!(num("h20", "bf16_tflops"), 148.0);
+    assert_eq!(num("h20", "memory_bandwidth_gbs"), 4000.0);
+    assert_eq!(num("h20", "memory_capacity_gib"), 96.0);
+    assert_eq!(num("h20", "scale_up_domain_chips"), 8.0);
+    assert_eq!(num("gb300", "scale_up_domain_chips"), 72.0);
+    assert_eq!(num("tpu-v5p", "scale_out_gbs"), 6.25);
+    // Unknown is empty, not zero.
+    assert_eq!(&row("cerebras-wse3")[col("bf16_tflops")], "");
+    assert_eq!(&row("h20")[col("unmodelled")], "");
+    assert!(row("groq-lpu")[col("unmodelled")].contains("SRAM"));
+    // Filters apply to the CSV too.
+    let cn = ok(&["chips", "--country", "CN", "--format", "csv"]);
+    let n = csv::Reader::from_reader(cn.as_bytes()).records().count();
+    assert_eq!(
+        n,
+        json(&["chips", "--country", "CN"])
+            .as_array()
+            .unwrap()
+            .len()
+    );
+    fails(
+        &["compare", "h100-sxm", "h20", "--format", "csv"],
+        "--format csv is for `chips` and `sweep`",
+    );
+}
+
+#[test]
+fn unmodelled_chips_are_listed_but_not_priced() {
+    let sheet = ok(&["chip", "groq-lpu"]);
+    assert!(
+        sheet.contains("not priced by the cost model: Groq's LPU"),
+        "{sheet}"
+    );
+    assert!(ok(&["chips"]).contains("Not priced by the cost model"));
+    fails(
+        &[
+            "infer",
+            "--chip",
+            "cerebras-wse3",
+            "--model",
+            "llama-3.1-8b",
+            "--input-len",
+            "1",
+            "--output-len",
+            "1",
+        ],
+        "`cerebras-wse3` cannot be priced by the cost model: The WSE-3 is a whole wafer",
+    );
+}

@@ -152,8 +152,10 @@ pub struct RawChip {
     pub id: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
     pub vendor: Option<Spanned<String>>,
+    pub country: Option<Spanned<String>>,
     pub source: Option<Spanned<String>>,
     pub grade: Option<Spanned<String>>,
+    pub unmodelled: Option<Spanned<String>>,
     #[serde(default)]
     pub architecture: Field,
     #[serde(default)]

@@ -50,6 +50,34 @@ fn good_entry_loads_with_provenance() {
 }
 
 #[test]
+fn country_and_unmodelled_are_read_and_checked() {
+    let text = GOOD.replace(
+        "vendor = \"Acme\"",
+        "vendor = \"Acme\"\ncountry = \"CN\"\nunmodelled = \"An SRAM-only wafer the cost model does not describe.\"",
+    );
+    let cat = load(&text).unwrap();
+    let chip = cat.chip("toy").unwrap();
+    assert_eq!(chip.country.as_deref(), Some("CN"));
+    assert!(chip
+        .unmodelled
+        .as_deref()
+        .unwrap()
+        .starts_with("An SRAM-only"));
+    assert_eq!(load(GOOD).unwrap().chip("toy").unwrap().country, None);
+    check_err(
+        &GOOD.replace(
+            "vendor = \"Acme\"",
+            "vendor = \"Acme\"\ncountry = \"China\"",
+        ),
+        &["x.toml:6: `toy`: field `country` `China` is not an ISO 3166-1 alpha-2 code"],
+    );
+    check_err(
+        &GOOD.replace("vendor = \"Acme\"", "vendor = \"Acme\"\nunmodelled = \" \""),
+        &["field `unmodelled` must say in a sentence why the cost model cannot price the chip"],
+    );
+}
+
+#[test]
 fn every_problem_is_reported_with_line_and_field() {
     let text = r#"
 [[chip]]
@@ -295,7 +323,9 @@ mod builtin_laws {
 
     #[test]
     fn chips_have_the_numbers_the_models_need() {
-        for c in cat().chips() {
+        // Chips the cost model does not price (on-die SRAM designs) hold figures outside what it
+        // describes; they are checked by `unmodelled_chips_say_why` instead.
+        for c in cat().chips().iter().filter(|c| c.unmodelled.is_none()) {
             let cap = c.capacity().map(crate::units::Bytes::gib);
             let bw = c.bandwidth().map(crate::units::BytesPerSecond::gbs);
             assert!(
@@ -319,6 +349,39 @@ mod builtin_laws {
                 }
             }
         }
+    }
+
+    #[test]
+    fn unmodelled_chips_say_why() {
+        let unmodelled: Vec<_> = cat()
+            .chips()
+            .iter()
+            .filter(|c| c.unmodelled.is_some())
+            .collect();
+        // Groq's LPU and Cerebras's WSE-3 are the catalogue's SRAM-only designs.
+        for id in ["groq-lpu", "cerebras-wse3"] {
+            assert!(unmodelled.iter().any(|c| c.id == id), "{id} is priced");
+        }
+        for c in unmodelled {
+            let why = c.unmodelled.as_deref().unwrap_or_default();
+            assert!(
+                why.len() > 40 && why.ends_with('.') && why.contains("cost model"),
+                "{}: {why}",
+                c.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_builtin_chip_names_its_country() {
+        let mut chinese = 0;
+        for c in cat().chips() {
+            let country = c.country.as_deref();
+            assert!(country.is_some(), "{} has no country", c.id);
+            chinese += usize::from(country == Some("CN"));
+        }
+        assert!(cat().chips().len() >= 60, "{} chips", cat().chips().len());
+        assert!(chinese >= 15, "{chinese} chips from Chinese vendors");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Validation of one `[[chip]]` entry: its fields, then the cross-field laws a chip obeys.
 
+use toml::Spanned;
+
 use super::context::{line_of, ValidationContext};
 use super::fields::{check_id, date, flag, int, looks_like_key, num, required_str, text, Defaults};
 use crate::catalog::raw::RawChip;
@@ -22,6 +24,20 @@ pub fn chip(ctx: &mut ValidationContext, raw: &RawChip, origin: Origin) -> Optio
     };
     let name = required_str(ctx, &raw.name, "name");
     let vendor = required_str(ctx, &raw.vendor, "vendor");
+    let country = raw.country.as_ref().and_then(|c| country_code(ctx, c));
+    let unmodelled = raw.unmodelled.as_ref().and_then(|u| {
+        let text = u.get_ref().trim();
+        if text.is_empty() {
+            ctx.at(
+                u,
+                "unmodelled",
+                "must say in a sentence why the cost model cannot price the chip".to_string(),
+            );
+            None
+        } else {
+            Some(text.to_string())
+        }
+    });
     let grade = match &raw.grade {
         Some(g) => match Grade::parse(g.get_ref()) {
             Some(grade) => Some(grade),
@@ -108,6 +124,8 @@ pub fn chip(ctx: &mut ValidationContext, raw: &RawChip, origin: Origin) -> Optio
         id: id.unwrap_or_default(),
         name: name.unwrap_or_default(),
         vendor: vendor.unwrap_or_default(),
+        country,
+        unmodelled,
         architecture: text(ctx, &raw.architecture, "architecture", &d),
         released: date(ctx, &raw.released, "released", &d),
         process: text(ctx, &raw.process, "process", &d),
@@ -136,6 +154,21 @@ pub fn chip(ctx: &mut ValidationContext, raw: &RawChip, origin: Origin) -> Optio
     };
     check_chip_laws(ctx, raw, &chip);
     (ctx.issues.len() == before).then_some(chip)
+}
+
+/// An ISO 3166-1 alpha-2 country code as written (`CN`, `US`): two ASCII capital letters.
+fn country_code(ctx: &mut ValidationContext, c: &Spanned<String>) -> Option<String> {
+    let s = c.get_ref();
+    if s.len() == 2 && s.chars().all(|ch| ch.is_ascii_uppercase()) {
+        Some(s.clone())
+    } else {
+        ctx.at(
+            c,
+            "country",
+            format!("`{s}` is not an ISO 3166-1 alpha-2 code (two capital letters, such as `CN` or `US`)"),
+        );
+        None
+    }
 }
 
 /// Cross-field laws a chip entry must obey; each breach is reported at the offending field.

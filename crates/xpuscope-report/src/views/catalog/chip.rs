@@ -60,6 +60,12 @@ pub struct ChipView {
     pub name: String,
     /// Maker.
     pub vendor: String,
+    /// The maker's home country, an ISO 3166-1 alpha-2 code (`US`, `CN`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Why the cost model cannot price this chip; absent for every chip it prices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unmodelled: Option<String>,
     /// Micro-architecture.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub architecture: Option<String>,
@@ -300,6 +306,8 @@ impl ChipView {
             id: c.id.clone(),
             name: c.name.clone(),
             vendor: c.vendor.clone(),
+            country: c.country.clone(),
+            unmodelled: c.unmodelled.clone(),
             architecture,
             released,
             process,
@@ -347,7 +355,18 @@ impl ChipView {
     /// The spec sheet for people: every value with its grade, source and note, what is unknown,
     /// and the sources the entry declares.
     pub fn text(&self) -> String {
-        let mut out = format!("{} ({})\nvendor: {}\n\n", self.name, self.id, self.vendor);
+        let country = self
+            .country
+            .as_ref()
+            .map_or(String::new(), |c| format!(" ({c})"));
+        let mut out = format!(
+            "{} ({})\nvendor: {}{country}\n",
+            self.name, self.id, self.vendor
+        );
+        if let Some(why) = &self.unmodelled {
+            out.push_str(&format!("not priced by the cost model: {why}\n"));
+        }
+        out.push('\n');
         let mut t = Table::new(&[
             ("field", Align::Left),
             ("value", Align::Right),
