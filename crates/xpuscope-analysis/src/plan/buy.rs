@@ -1,42 +1,18 @@
-//! The export filter of a plan: which chips a buyer in a destination may obtain on a date, by
-//! the rules `xpuscope-export` encodes, and why the others are left out.
+//! The export filter of a plan: which chips a buyer in a destination may obtain on a date
+//! (`xpuscope_export::buyability`), split into the chips kept, with what the buyer should know,
+//! and the chips left out, with the rule and the margin that decide it.
 
-use xpuscope_export::{classify, ChinaLicence, Classification, ExportError, Review, RuleSet};
+use xpuscope_export::{buyability, ExportError, RuleSet, Verdict};
 use xpuscope_model::chip::{Chip, Date};
 
-/// Where the buyer is, as far as the encoded rules distinguish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Destination {
-    /// China and Macau (one treatment under 3A090's licence requirements).
-    ChinaMacau,
-}
-
-impl Destination {
-    /// Parses `CN`, `MO`, `China` or `Macau` (any case); other destinations are refused in one
-    /// sentence, because the rule data encode China's treatment only.
-    pub fn parse(s: &str) -> Result<Destination, String> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "CN" | "MO" | "CHINA" | "MACAU" | "CHN" | "MAC" => Ok(Destination::ChinaMacau),
-            _ => Err(format!(
-                "--buyable-in `{s}`: the export rules encoded here give the treatment of China and Macau (CN, MO) only; other destinations are not modelled"
-            )),
-        }
-    }
-
-    /// The code shown in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Destination::ChinaMacau => "CN",
-        }
-    }
-}
+pub use xpuscope_export::Destination;
 
 /// A chip the filter leaves out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exclusion {
     /// Chip id.
     pub chip: String,
-    /// The rule or letter that decides it (id and citation).
+    /// The rule or letter that decides it (name and citation).
     pub rule: String,
     /// One sentence: the classification and the margin that puts the chip there.
     pub reason: String,
@@ -47,70 +23,40 @@ pub struct Exclusion {
 pub struct Admission {
     /// Chip id.
     pub chip: String,
-    /// The licence picture in words ("not required", "required: licences being issued").
+    /// The licence picture in words ("no licence", "licence required: licences assured").
     pub licence: String,
-    /// Warnings (a licence under review, a letter that may apply).
+    /// Warnings: a licence to obtain, reported measures of the buyer's own government, guidance.
     pub warnings: Vec<String>,
 }
 
-/// Whether `chip` may be bought in `dest` on `date`.
+/// Whether `chip` may be bought in `dest` on `date`: kept when no licence is needed or the
+/// rules state a way to obtain one, left out otherwise.
 pub fn decide(
     chip: &Chip,
     rules: &RuleSet,
     date: Date,
     dest: Destination,
 ) -> Result<Result<Admission, Exclusion>, ExportError> {
-    let Destination::ChinaMacau = dest;
-    let c = classify(chip, date, rules)?;
-    let l = &c.licence;
-    let rule = rule_text(&c);
-    let reason = format!("{} {}", c.summary, l.summary);
-    let admit = |licence: String, warnings: Vec<String>| {
-        Ok(Ok(Admission {
+    let b = buyability(rules, chip, date, dest)?;
+    if !b.may_buy() {
+        return Ok(Err(Exclusion {
             chip: chip.id.clone(),
-            licence,
-            warnings,
-        }))
-    };
-    let exclude = |reason: String| {
-        Ok(Err(Exclusion {
-            chip: chip.id.clone(),
-            rule: rule.clone(),
-            reason,
-        }))
-    };
-    match (l.china, l.review) {
-        (ChinaLicence::NotRequired, _) => admit("not required".into(), vec![]),
-        (ChinaLicence::PossiblyIsInformed, _) => admit(
-            l.china.label().into(),
-            vec![format!("{}: {}", chip.id, l.summary)],
-        ),
-        (
-            ChinaLicence::Required | ChinaLicence::IsInformed,
-            Some(r @ (Review::LicencesIssued | Review::LicencesAssured | Review::CaseByCase)),
-        ) => admit(
-            format!("required: {}", r.label()),
-            vec![format!(
-                "{}: a licence is required ({}); {}",
-                chip.id,
-                r.label(),
-                l.summary
-            )],
-        ),
-        (ChinaLicence::Required | ChinaLicence::IsInformed, _) => exclude(reason),
-        (ChinaLicence::Undetermined, _) => exclude(format!(
-            "{reason} The catalogue lacks what decides it, so the planner leaves it out."
-        )),
+            rule: b.rule,
+            reason: b.reason,
+        }));
     }
-}
-
-fn rule_text(c: &Classification) -> String {
-    let basis = c.licence.basis.as_deref();
-    let r = basis
-        .and_then(|b| c.in_force.iter().find(|r| r.id == b))
-        .unwrap_or(&c.rule);
-    match &r.citation {
-        Some(cit) => format!("{} ({cit})", r.title),
-        None => r.title.clone(),
+    let licence = match (b.verdict, b.review) {
+        (Verdict::LicenceRequired, Some(r)) => format!("{}: {}", b.verdict.label(), r.label()),
+        (v, _) => v.label().to_string(),
+    };
+    let mut warnings = Vec::new();
+    if b.verdict == Verdict::LicenceRequired {
+        warnings.push(format!("{}: {} ({})", chip.id, b.reason, b.rule));
     }
+    warnings.extend(b.warnings.into_iter().map(|w| format!("{}: {w}", chip.id)));
+    Ok(Ok(Admission {
+        chip: chip.id.clone(),
+        licence,
+        warnings,
+    }))
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use xpuscope_report::views::plan::{PlanJob, PlanOptions};
 
-use super::{cost, json, Ctx};
-use crate::cli::{Format, PlanArgs};
+use super::{cost, json, Ctx, Output};
+use crate::cli::PlanArgs;
 
 /// The raw options the flags give.
 fn options(a: &PlanArgs) -> PlanOptions {
@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, a: &PlanArgs) -> Result<String> {
         std::fs::write(path, view.svg())
             .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
-    if ctx.format == Format::Json {
+    if ctx.format == Output::Json {
         return json(&view);
     }
     let mut out = view.text();

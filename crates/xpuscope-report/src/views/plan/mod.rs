@@ -184,7 +184,7 @@ impl<'a> PlanJob<'a> {
         let filter =
             match (&o.buyable_in, &o.date) {
                 (Some(d), Some(date)) => Some((
-                    Destination::parse(d).map_err(|m| Error::invalid("buyable_in", m))?,
+                    Destination::parse(d).map_err(|e| Error::invalid("buyable_in", e.to_string()))?,
                     parse_date(date)?,
                 )),
                 (Some(_), None) => return Err(Error::invalid(
