@@ -9,6 +9,8 @@
 //! comes from the caller; this module reads no files.
 
 mod families;
+#[cfg(test)]
+mod testdata;
 
 use serde_json::Value;
 
