@@ -201,17 +201,17 @@ impl StepShape {
 mod tests {
     use super::*;
 
-    fn sliding(window: u64) -> Option<SlidingWindow> {
-        Some(SlidingWindow {
+    fn sliding(window: u64) -> SlidingWindow {
+        SlidingWindow {
             window,
             layers: LayerPattern::ALL,
             kind: LocalKind::Sliding,
-        })
+        }
     }
 
     #[test]
     fn adding_then_removing_restores_the_shape() {
-        let mut s = StepShape::new(sliding(4096));
+        let mut s = StepShape::new(Some(sliding(4096)));
         let empty = s;
         s.add_prefill(512, 9000);
         s.add_decode(100);
@@ -233,7 +233,7 @@ mod tests {
         assert_eq!(pairs2(1000, 0, None), 1_000_000);
         assert_eq!(pairs2(1000, 1000, None), 2 * 1_000_000 + 1_000_000);
         // Within a window of 100, 1000 queries far from the start see 100 keys each.
-        assert_eq!(pairs2(1000, 5000, sliding(100)), 2 * 100 * 1000);
+        assert_eq!(pairs2(1000, 5000, Some(sliding(100))), 2 * 100 * 1000);
         // One query sees at least itself.
         assert_eq!(pairs2(1, 0, None), 2);
     }
@@ -242,7 +242,7 @@ mod tests {
     fn chunks_restart_their_pairs_and_their_reads() {
         let chunked = Some(SlidingWindow {
             kind: LocalKind::Chunked,
-            ..sliding(100).unwrap()
+            ..sliding(100)
         });
         // 250 tokens from the start in chunks of 100: 100^2 + 100^2 + 50^2, doubled.
         assert_eq!(pairs2(250, 0, chunked), 10_000 + 10_000 + 2_500);

@@ -242,7 +242,7 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
                 ),
             ));
         }
-        if m.dense_layers_first as u64 >= layers {
+        if u64::from(m.dense_layers_first) >= layers {
             return Err(r.err(
                 k.layers[0],
                 format!(
