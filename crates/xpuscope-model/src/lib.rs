@@ -11,6 +11,7 @@
 
 pub mod catalog;
 pub mod chip;
+pub mod layers;
 pub mod model;
 pub mod numfmt;
 pub mod sourced;

@@ -6,6 +6,8 @@
 //! fields ([`Model::parameters`]); a published figure is kept only to check the computation. This
 //! module knows nothing of chips or time: the operator list lives in `perf::ops`.
 
+pub use crate::layers::{LayerPattern, LinearAttention, LocalKind, SlidingWindow, SparseAttention};
+
 use crate::chip::Origin;
 use crate::sourced::Sourced;
 
@@ -76,15 +78,6 @@ impl Mla {
     }
 }
 
-/// Layers that attend only within a window of recent tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SlidingWindow {
-    /// Tokens in the window.
-    pub window: u64,
-    /// One layer in `every` uses the window (2 = alternating).
-    pub every: u32,
-}
-
 /// A transformer architecture.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -126,8 +119,15 @@ pub struct Model {
     pub moe: Option<Moe>,
     /// Multi-head latent attention.
     pub mla: Option<Mla>,
-    /// Sliding-window layers.
+    /// Sliding-window or chunked-attention layers.
     pub sliding_window: Option<SlidingWindow>,
+    /// Linear-attention layers (the others use full attention).
+    pub linear_attention: Option<LinearAttention>,
+    /// DeepSeek Sparse Attention on the full-attention layers.
+    pub sparse_attention: Option<SparseAttention>,
+    /// Full attention's output is gated by a sigmoid of a second query-sized projection
+    /// (Qwen3-Next): the query projection is twice as wide.
+    pub attention_output_gate: bool,
     /// Total parameters as the authors publish them (for checking only).
     pub published_parameters: Option<Sourced<f64>>,
     /// Active parameters per token as the authors publish them (for checking only).
@@ -135,6 +135,9 @@ pub struct Model {
     /// Whether the publisher counts the input embedding table among active parameters (Mistral and
     /// Qwen do; DeepSeek and OpenAI do not). Only the parameter-count check reads it.
     pub published_active_includes_embeddings: bool,
+    /// Whether the publisher leaves the LM head out of active parameters too (Zhipu's GLM-4.5
+    /// figures are non-embedding counts). Only the parameter-count check reads it.
+    pub published_active_excludes_lm_head: bool,
     /// Where the entry was defined.
     pub origin: Origin,
 }
@@ -182,37 +185,61 @@ impl Model {
         self.layers - self.moe_layers()
     }
 
-    /// Whether layer `i` uses a sliding window (the last of each group of `every` is full; gpt-oss
-    /// alternates starting with a windowed layer).
+    /// Whether layer `i` is a linear-attention layer.
+    pub fn is_linear_layer(&self, i: u32) -> bool {
+        self.linear_attention.is_some_and(|l| l.layers.contains(i))
+    }
+
+    /// Number of linear-attention layers.
+    pub fn linear_layers(&self) -> u32 {
+        self.linear_attention
+            .map_or(0, |l| l.layers.count(self.layers))
+    }
+
+    /// Whether layer `i` is local: it attends within a sliding window or its chunk (gpt-oss
+    /// alternates starting with a windowed layer; Llama 4 chunks the first three of every four).
     pub fn is_windowed_layer(&self, i: u32) -> bool {
-        match self.sliding_window {
-            None => false,
-            Some(w) => i % w.every.max(1) == 0,
-        }
+        !self.is_linear_layer(i) && self.sliding_window.is_some_and(|w| w.layers.contains(i))
     }
 
-    /// Number of windowed layers.
+    /// Number of local (sliding-window or chunked) layers.
     pub fn windowed_layers(&self) -> u32 {
-        match self.sliding_window {
-            None => 0,
-            // Layers 0, every, 2 every, ... below `layers`.
-            Some(w) => self.layers.div_ceil(w.every.max(1)),
+        match (self.sliding_window, self.linear_attention) {
+            (None, _) => 0,
+            (Some(w), None) => w.layers.count(self.layers),
+            // Catalogue validation refuses the mix; count it exactly for anything built by hand.
+            (Some(w), Some(_)) => (0..self.layers)
+                .filter(|&i| w.layers.contains(i) && !self.is_linear_layer(i))
+                .count() as u32,
         }
     }
 
-    /// The parameters of each kind of layer with how many layers have it: (dense-MLP layers, one
-    /// such layer) and (MoE layers, one such layer). Layers of a kind are identical, so totals are
-    /// counts times one layer, whatever the layer count.
-    fn layer_kinds(&self) -> [(f64, LayerParams); 2] {
+    /// Number of layers with full (softmax) attention over the whole context, sparse or not.
+    pub fn full_attention_layers(&self) -> u32 {
+        self.layers - self.windowed_layers() - self.linear_layers()
+    }
+
+    /// Parameters of every layer's MLP block (dense MLP or shared experts, all routed experts,
+    /// the routed experts one token visits, router and norms), summed over the layers: layers of
+    /// a kind are identical, so totals are counts times one layer, whatever the layer count.
+    fn mlp_totals(&self) -> LayerParams {
         let moe = self.moe_layers();
         let dense = self.layers - moe;
         let first_moe = self.moe.map_or(0, |m| m.dense_layers_first);
         // A dense layer's index: 0 unless layer 0 is a MoE layer, then the one after the first.
         let dense_index = if self.is_moe_layer(0) { 1 } else { 0 };
-        [
-            (f64::from(dense), self.layer_params(dense_index)),
-            (f64::from(moe), self.layer_params(first_moe)),
-        ]
+        let mut total = LayerParams::default();
+        for (n, i) in [(dense, dense_index), (moe, first_moe)] {
+            let l = self.layer_params(i);
+            let n = f64::from(n);
+            total.dense_mlp += n * l.dense_mlp;
+            total.experts += n * l.experts;
+            total.experts_active += n * l.experts_active;
+            total.other += n * l.other;
+        }
+        total.attention = f64::from(self.layers - self.linear_layers()) * self.attention_params()
+            + f64::from(self.linear_layers()) * self.linear_attention_params();
+        total
     }
 
     /// Query-head dimension times heads: the width of the attention output.
@@ -223,7 +250,14 @@ impl Model {
         }
     }
 
-    /// Parameters of the attention block of one layer (projections, biases, MLA norms).
+    /// Parameters of one linear-attention layer's mixer (0 for a model without them).
+    pub fn linear_attention_params(&self) -> f64 {
+        self.linear_attention
+            .map_or(0.0, |l| l.params(self.hidden as f64))
+    }
+
+    /// Parameters of the attention block of one full or local attention layer (projections,
+    /// biases, MLA norms, the sparse-attention indexer).
     pub fn attention_params(&self) -> f64 {
         let h = self.hidden as f64;
         match self.mla {
@@ -240,12 +274,16 @@ impl Model {
                 let kv_a = h * m.latent_width() as f64 + r;
                 let kv_b = r * heads * (m.qk_nope_head_dim + m.v_head_dim) as f64;
                 let o = heads * m.v_head_dim as f64 * h;
-                q + kv_a + kv_b + o
+                let indexer = self
+                    .sparse_attention
+                    .map_or(0.0, |s| s.params(h, m.q_lora_rank));
+                q + kv_a + kv_b + o + indexer
             }
             None => {
                 let q = (self.heads * self.head_dim) as f64;
                 let kv = (self.kv_heads * self.head_dim) as f64;
-                let proj = h * (q + 2.0 * kv) + q * h;
+                let gate = if self.attention_output_gate { q } else { 0.0 };
+                let proj = h * (q + gate + 2.0 * kv) + q * h;
                 let bias = if self.attention_bias {
                     q + 2.0 * kv
                 } else {
@@ -273,7 +311,11 @@ impl Model {
     pub fn layer_params(&self, i: u32) -> LayerParams {
         let h = self.hidden as f64;
         let norms = 2.0 * h;
-        let attention = self.attention_params();
+        let attention = if self.is_linear_layer(i) {
+            self.linear_attention_params()
+        } else {
+            self.attention_params()
+        };
         match self.moe {
             Some(m) if self.is_moe_layer(i) => {
                 let expert = self.mlp_params(m.expert_ffn);
@@ -309,12 +351,8 @@ impl Model {
 
     /// Total parameters, computed from the architecture.
     pub fn parameters(&self) -> f64 {
-        self.embedding_params()
-            + self
-                .layer_kinds()
-                .iter()
-                .map(|(n, l)| n * (l.attention + l.dense_mlp + l.experts + l.other))
-                .sum::<f64>()
+        let l = self.mlp_totals();
+        self.embedding_params() + l.attention + l.dense_mlp + l.experts + l.other
     }
 
     /// Parameters one token computes with: all but the routed experts it does not visit and the
@@ -327,12 +365,8 @@ impl Model {
         } else {
             self.vocab as f64 * self.hidden as f64
         };
-        self.embedding_params() - lookup
-            + self
-                .layer_kinds()
-                .iter()
-                .map(|(n, l)| n * (l.attention + l.dense_mlp + l.experts_active + l.other))
-                .sum::<f64>()
+        let l = self.mlp_totals();
+        self.embedding_params() - lookup + l.attention + l.dense_mlp + l.experts_active + l.other
     }
 
     /// Elements of KV cache per token per (full-attention) layer, summed over KV heads. MLA caches
@@ -349,12 +383,13 @@ impl Model {
 mod tests {
     use proptest::prelude::*;
 
+    use super::{LayerPattern, LinearAttention, LocalKind, SlidingWindow};
     use crate::catalog::Catalog;
 
     proptest! {
         /// The closed-form layer counts agree with counting layer by layer.
         #[test]
-        fn layer_counts_are_exact(layers in 1u32..200, first in 0u32..10, every in 1u32..5, window_every in 1u32..4) {
+        fn layer_counts_are_exact(layers in 1u32..200, first in 0u32..10, every in 1u32..5, window_every in 1u32..4, linear_every in 1u32..5) {
             let cat = Catalog::builtin_shared();
             let mut m = cat.model("deepseek-v3").unwrap().clone();
             m.layers = layers;
@@ -362,11 +397,25 @@ mod tests {
             moe.dense_layers_first = first;
             moe.moe_every = every;
             m.moe = Some(moe);
-            m.sliding_window = Some(crate::model::SlidingWindow { window: 128, every: window_every });
+            m.sliding_window = Some(SlidingWindow {
+                window: 128,
+                layers: LayerPattern { every: window_every, first: 1 },
+                kind: LocalKind::Sliding,
+            });
+            m.linear_attention = (linear_every > 1).then_some(LinearAttention {
+                key_heads: 4,
+                value_heads: 8,
+                key_head_dim: 32,
+                value_head_dim: 64,
+                conv_kernel: 4,
+                layers: LayerPattern { every: linear_every, first: linear_every - 1 },
+            });
             let moe_count = (0..layers).filter(|&i| m.is_moe_layer(i)).count() as u32;
             let win_count = (0..layers).filter(|&i| m.is_windowed_layer(i)).count() as u32;
+            let lin_count = (0..layers).filter(|&i| m.is_linear_layer(i)).count() as u32;
             prop_assert_eq!(m.moe_layers(), moe_count);
             prop_assert_eq!(m.windowed_layers(), win_count);
+            prop_assert_eq!(m.linear_layers(), lin_count);
             let by_layer: f64 = (0..layers)
                 .map(|i| {
                     let l = m.layer_params(i);

@@ -225,7 +225,7 @@ impl<M: Deref<Target = Model>> Evaluator<M> {
         let weights = w.all_layers() * wb + w.embedding * 2.0;
 
         let ctx = (self.cfg.input_len + self.cfg.output_len) as f64;
-        let kv_per_seq = s.kv_cache_elements(ctx) * self.plan.kv_bytes;
+        let kv_per_seq = s.kv_cache_bytes(ctx, self.plan.kv_bytes);
         let seqs = (batch as f64 / f64::from(l.dp)).ceil();
 
         let chunk = (seqs * self.cfg.input_len as f64).min(PREFILL_CHUNK_TOKENS);
@@ -254,22 +254,31 @@ impl<M: Deref<Target = Model>> Evaluator<M> {
         }
     }
 
-    /// KV-cache bytes one sequence of `context` tokens holds on the fullest chip: all layers of
-    /// its pipeline stage, MLA's latent where the model has it, windowed layers capped at the
-    /// window, in the configured KV-cache precision. Memory accounting uses it at full context.
+    /// KV-cache bytes one sequence of `context` tokens holds on the fullest chip: all full layers
+    /// of its pipeline stage, MLA's latent where the model has it (and the sparse-attention
+    /// indexer's keys), local layers capped at their window or chunk, linear-attention layers'
+    /// fixed state, in the configured KV-cache precision. Memory accounting uses it at full
+    /// context.
     pub fn kv_cache_bytes(&self, context: u64) -> Bytes {
-        Bytes::new(self.sharded.kv_cache_elements(context as f64) * self.plan.kv_bytes)
+        Bytes::new(
+            self.sharded
+                .kv_cache_bytes(context as f64, self.plan.kv_bytes),
+        )
     }
 
     /// KV-cache bytes one more token of context adds on the fullest chip while the context is
     /// within every window (beyond a window, only full-attention layers keep growing): what a
-    /// paged allocator that gives every layer a slot per token reserves.
+    /// paged allocator that gives every attention layer a slot per token reserves.
+    /// Linear-attention layers add nothing per token; their state is
+    /// [`Evaluator::state_bytes_per_sequence`].
     pub fn kv_cache_bytes_per_token(&self) -> Bytes {
-        let s = &self.sharded;
-        let layers = f64::from(s.model.layers);
-        Bytes::new(
-            layers * s.stage_fraction() * s.kv_elements_per_token_layer() * self.plan.kv_bytes,
-        )
+        Bytes::new(self.sharded.kv_bytes_per_token(self.plan.kv_bytes))
+    }
+
+    /// Recurrent-state bytes each running sequence holds on the fullest chip whatever its length
+    /// (linear-attention layers; zero for a model without them).
+    pub fn state_bytes_per_sequence(&self) -> Bytes {
+        Bytes::new(self.sharded.state_bytes())
     }
 
     /// An empty engine step for this evaluator's model (see [`StepShape::for_model`]).

@@ -218,6 +218,18 @@ pub fn kv_capacity_tokens<M: Deref<Target = Model>>(
             usable_gib: usable.gib(),
         });
     }
+    // Linear-attention layers keep a fixed state per running sequence, not per token: reserve it
+    // for as many sequences as the engine runs at once (vLLM sizes its state pool the same way).
+    let state = ev.state_bytes_per_sequence() * engine.max_num_seqs as f64;
+    let kv = kv - state;
+    if kv.get() <= 0.0 {
+        return Err(ServeError::NoKvRoom {
+            model: model_id.to_string(),
+            chip: chip.id.clone(),
+            used_gib: (fixed + state).gib(),
+            usable_gib: usable.gib(),
+        });
+    }
     let per_token: Bytes = ev.kv_cache_bytes_per_token();
     Ok((kv.get() / per_token.get()).floor() as u64)
 }

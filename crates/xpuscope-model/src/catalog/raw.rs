@@ -262,9 +262,13 @@ pub struct RawModel {
     #[serde(default)]
     pub published_active_parameters: Field,
     pub published_active_includes_embeddings: Option<bool>,
+    pub published_active_excludes_lm_head: Option<bool>,
+    pub attention_output_gate: Option<bool>,
     pub moe: Option<Spanned<RawMoe>>,
     pub mla: Option<Spanned<RawMla>>,
     pub sliding_window: Option<Spanned<RawSliding>>,
+    pub linear_attention: Option<Spanned<RawLinear>>,
+    pub sparse_attention: Option<Spanned<RawSparse>>,
 }
 
 /// `[model.moe]`.
@@ -296,4 +300,26 @@ pub struct RawMla {
 pub struct RawSliding {
     pub window: Option<Spanned<i64>>,
     pub every: Option<Spanned<i64>>,
+    pub first: Option<Spanned<i64>>,
+    pub kind: Option<Spanned<String>>,
+}
+
+/// `[model.linear_attention]`.
+#[derive(Debug, Deserialize)]
+pub struct RawLinear {
+    pub key_heads: Option<Spanned<i64>>,
+    pub value_heads: Option<Spanned<i64>>,
+    pub key_head_dim: Option<Spanned<i64>>,
+    pub value_head_dim: Option<Spanned<i64>>,
+    pub conv_kernel: Option<Spanned<i64>>,
+    pub every: Option<Spanned<i64>>,
+    pub first: Option<Spanned<i64>>,
+}
+
+/// `[model.sparse_attention]`.
+#[derive(Debug, Deserialize)]
+pub struct RawSparse {
+    pub index_heads: Option<Spanned<i64>>,
+    pub index_head_dim: Option<Spanned<i64>>,
+    pub topk: Option<Spanned<i64>>,
 }

@@ -1,5 +1,8 @@
 //! The attention block of one layer: norm, Q/K/V projections, the attention kernel, the output
-//! projection, for grouped-query (GQA/MQA/MHA) and multi-head latent attention (MLA).
+//! projection, for grouped-query (GQA/MQA/MHA) and multi-head latent attention (MLA), over the
+//! whole context, a local window or chunk, or (DeepSeek Sparse Attention) the top-k tokens its
+//! indexer picks, the indexer priced as its own small attention over every cached token.
+//! Linear-attention layers are `linear`'s.
 //!
 //! The attention kernel is priced from sums over the sequences it serves (query-key pairs, cached
 //! tokens read, new tokens), so a uniform batch ([`Shape`]) and an engine step's mix
@@ -10,7 +13,18 @@ use std::ops::Deref;
 
 use super::{kernels, Costs, Shape, Sharded, StepShape, ACT16};
 use crate::breakdown::{Breakdown, OpClass};
-use xpuscope_model::model::Model;
+use xpuscope_model::model::{LinearAttention, Model, SlidingWindow};
+
+/// What a kind of layer mixes its tokens with.
+#[derive(Clone, Copy)]
+pub(super) enum Mixer {
+    /// Softmax attention over the whole context (over the top-k tokens for sparse attention).
+    Full,
+    /// Softmax attention within a window or chunk.
+    Local(SlidingWindow),
+    /// A linear-attention recurrence with a fixed state.
+    Linear(LinearAttention),
+}
 
 /// What the attention kernels of a pass see.
 #[derive(Clone, Copy)]
@@ -24,51 +38,57 @@ pub(super) enum Attend<'s> {
 /// One attention kernel's work. Attention is linear in each of these over sequences, so a mix of
 /// sequences is one `Work` with `seqs = 1` and the sums.
 #[derive(Clone, Copy)]
-struct Work {
+pub(super) struct Work {
     /// Sequences the per-sequence figures below are multiplied by.
-    seqs: f64,
+    pub(super) seqs: f64,
     /// Query-key pairs per head per sequence.
     pairs: f64,
     /// Cached tokens each sequence reads (decode: its context; a later prefill chunk: its
     /// prefix), bounded by the window in windowed layers.
     kv_read: f64,
     /// New tokens (query rows) in all the sequences.
-    tokens: f64,
+    pub(super) tokens: f64,
     /// Causal prefill (queries are the keys) rather than decode (queries read a cache).
-    causal: bool,
+    pub(super) causal: bool,
+    /// Sequences (prefill chunks or decodes) the kernel serves, each with its own state.
+    pub(super) sequences: f64,
 }
 
 impl<M: Deref<Target = Model>> Sharded<M> {
-    /// Attention query-key pairs per head per sequence.
-    fn pairs(&self, s: &Shape, window: Option<f64>) -> f64 {
+    /// Attention query-key pairs per head per sequence, each query seeing what `window` lets it.
+    fn pairs(&self, s: &Shape, window: Option<SlidingWindow>) -> f64 {
         let q = s.queries;
         let ctx = s.context;
         if s.causal {
             // Each of the `q` local queries sees, on average, half the sequence (causal), bounded
-            // by the window. Under context parallelism the load-balanced split gives each chip
-            // `1/cp` of the full triangle.
-            let full = ctx * ctx / 2.0 / s.cp;
-            match window {
-                Some(w) if w < ctx => (ctx * w - w * w / 2.0) / s.cp,
-                _ => full.max(q),
-            }
+            // by the window or chunk. Under context parallelism the load-balanced split gives each
+            // chip `1/cp` of the full triangle.
+            let pairs = window.map_or(ctx * ctx / 2.0, |w| w.causal_pairs(ctx));
+            (pairs / s.cp).max(q)
         } else {
-            q * window.map_or(ctx, |w| w.min(ctx))
+            q * window.map_or(ctx, |w| w.kept(ctx))
         }
     }
 
     /// The attention kernels' work for a pass: one uniform batch, or a step's prefill chunks and
-    /// its decodes (each kernel present only when it has tokens).
-    fn works(&self, t: f64, a: Attend, window: Option<f64>) -> [Option<Work>; 2] {
+    /// its decodes (each kernel present only when it has tokens), bounded by `window` (which, for
+    /// a step, is the bound its shape was built with).
+    pub(super) fn works(
+        &self,
+        t: f64,
+        a: Attend,
+        window: Option<SlidingWindow>,
+    ) -> [Option<Work>; 2] {
         match a {
             Attend::Uniform(s) => {
-                let ctx = window.map_or(s.context, |w| w.min(s.context));
+                let ctx = window.map_or(s.context, |w| w.kept(s.context));
                 let work = Work {
                     seqs: s.seqs,
                     pairs: self.pairs(s, window),
                     kv_read: if s.causal { 0.0 } else { ctx },
                     tokens: t,
                     causal: s.causal,
+                    sequences: s.seqs,
                 };
                 [Some(work), None]
             }
@@ -80,6 +100,7 @@ impl<M: Deref<Target = Model>> Sharded<M> {
                     kv_read: s.prefill_prefix(windowed) as f64,
                     tokens: s.prefill_tokens() as f64,
                     causal: true,
+                    sequences: s.prefill_chunks() as f64,
                 });
                 let decode = (s.decodes() > 0).then(|| {
                     let ctx = s.decode_context(windowed) as f64;
@@ -89,10 +110,53 @@ impl<M: Deref<Target = Model>> Sharded<M> {
                         kv_read: ctx,
                         tokens: s.decodes() as f64,
                         causal: false,
+                        sequences: s.decodes() as f64,
                     }
                 });
                 [prefill, decode]
             }
+        }
+    }
+
+    /// DeepSeek Sparse Attention's lightning indexer for `times` layers: its query, key and
+    /// weight projections, then FP8 scores of every query against every cached key (the whole
+    /// context, unbounded) and the top-k selection.
+    fn indexer(&self, b: &mut Breakdown, c: &Costs, t: f64, a: Attend, times: f64) {
+        let (Some(dsa), Some(mla)) = (self.model.sparse_attention, self.model.mla) else {
+            return;
+        };
+        let h = self.hidden;
+        let (heads, d) = (dsa.index_heads as f64, dsa.index_head_dim as f64);
+        let q_in = if mla.q_lora_rank > 0 {
+            mla.q_lora_rank as f64
+        } else {
+            h
+        };
+        // Replicated on every TP rank, like the latent it indexes.
+        let w = q_in * heads * d + h * d + h * heads;
+        c.kernel(
+            b,
+            OpClass::QkvProj,
+            2.0 * t * w,
+            w * c.wb + t * (h * c.ab + (heads * d + d + heads) * ACT16),
+            c.gemm,
+            kernels::FUSED,
+            times,
+        );
+        let key = self.index_key_bytes();
+        for x in self.works(t, a, None).into_iter().flatten() {
+            // Scores: one dot product of `d` per head per query-key pair, weighted and summed.
+            let flops = x.seqs * 2.0 * heads * d * x.pairs;
+            let bytes = x.tokens * (heads * d + key) + x.seqs * x.kv_read * key;
+            c.kernel(
+                b,
+                OpClass::Attention,
+                flops,
+                bytes,
+                c.index_rate,
+                kernels::INDEXER,
+                times,
+            );
         }
     }
 
@@ -104,7 +168,7 @@ impl<M: Deref<Target = Model>> Sharded<M> {
         c: &Costs,
         t: f64,
         a: Attend,
-        window: Option<f64>,
+        mixer: Mixer,
         times: f64,
     ) {
         if times == 0.0 {
@@ -121,7 +185,15 @@ impl<M: Deref<Target = Model>> Sharded<M> {
             kernels::FUSED,
             times,
         );
+        let window = match mixer {
+            Mixer::Full => super::step::attention_bound(m).filter(|_| m.sparse_attention.is_some()),
+            Mixer::Local(w) => Some(w),
+            Mixer::Linear(l) => return self.linear_block(b, c, t, a, &l, times),
+        };
         let works = self.works(t, a, window);
+        if matches!(mixer, Mixer::Full) {
+            self.indexer(b, c, t, a, times);
+        }
         match m.mla {
             Some(mla) => {
                 let heads = self.heads;
@@ -189,7 +261,12 @@ impl<M: Deref<Target = Model>> Sharded<M> {
             }
             None => {
                 let d = m.head_dim as f64;
-                let qkv = (self.heads + 2.0 * self.kv_heads) * d;
+                let gate = if m.attention_output_gate {
+                    self.heads
+                } else {
+                    0.0
+                };
+                let qkv = (self.heads + gate + 2.0 * self.kv_heads) * d;
                 let w = h * qkv;
                 let bias = if m.attention_bias { kernels::BIAS } else { 0.0 };
                 c.kernel(

@@ -5,14 +5,15 @@
 //! of a layer (projections, attention, MLP or experts, norms, collectives) the model counts FLOPs
 //! and bytes moved on one chip after sharding, and prices it with [`KernelCost`]:
 //! `max(FLOPs / achievable rate, bytes / achievable bandwidth) + kernels x overhead`. Identical
-//! layers are costed once and multiplied: a model has at most four layer kinds (dense or MoE MLP,
-//! full or windowed attention). Results accumulate into a fixed-size [`Breakdown`] by operator
-//! class, so a pass allocates nothing.
+//! layers are costed once and multiplied: a layer's attention is full (sparse or not), local
+//! (sliding-window or chunked) or linear, and its MLP dense or MoE. Results accumulate into a
+//! fixed-size [`Breakdown`] by operator class, so a pass allocates nothing.
 //!
 //! This module knows shapes and layouts; it does not know what a request, a scheduler or a
 //! training step is (see `infer` and `train`), and it does not decide what fits in memory.
 
 mod attention;
+mod linear;
 mod mlp;
 mod step;
 mod weights;
@@ -29,7 +30,7 @@ use crate::engine::Engine;
 use crate::hardware::Hardware;
 use crate::layout::Layout;
 use crate::precision::ComputePlan;
-use attention::Attend;
+use attention::{Attend, Mixer};
 use xpuscope_model::model::Model;
 use xpuscope_model::units::{Bytes, BytesPerSecond, Flops, FlopsPerSecond, Seconds};
 
@@ -81,6 +82,9 @@ pub(crate) mod kernels {
     pub const EXPERTS: f64 = 4.0;
     /// The LM head: its GEMM, then the softmax/sampling kernel.
     pub const LM_HEAD: f64 = 2.0;
+    /// The sparse-attention indexer after its projections: the cache write of its key, the
+    /// scoring kernel, the top-k selection.
+    pub const INDEXER: f64 = 3.0;
 }
 
 /// Chip and plan numbers the inner loop needs, resolved once per evaluation.
@@ -91,6 +95,9 @@ pub struct Costs {
     overhead: Seconds,
     gemm: FlopsPerSecond,
     attention: FlopsPerSecond,
+    /// The sparse-attention indexer's scoring rate: FP8 where the chip has it (DeepSeek-V3.2
+    /// scores in FP8), else the attention rate.
+    index_rate: FlopsPerSecond,
     /// Bytes per weight, activation and KV-cache element.
     wb: f64,
     ab: f64,
@@ -107,12 +114,19 @@ pub struct Costs {
 impl Costs {
     /// Resolves rates for a chip, plan and serving engine.
     pub fn new(hw: &Hardware, plan: &ComputePlan, eff: &Efficiency, engine: Engine) -> Costs {
+        use xpuscope_model::chip::Precision;
+        let attention = hw.peak(Precision::Bf16) * engine.attention_efficiency(eff);
+        let index_rate = if hw.supports(Precision::Fp8) {
+            hw.peak(Precision::Fp8) * engine.attention_efficiency(eff)
+        } else {
+            attention
+        };
         Costs {
             bandwidth: hw.bandwidth * eff.memory,
             overhead: eff.kernel_overhead,
             gemm: plan.gemm_rate,
-            attention: hw.peak(xpuscope_model::chip::Precision::Bf16)
-                * engine.attention_efficiency(eff),
+            attention,
+            index_rate,
             wb: plan.weight_bytes,
             ab: plan.act_bytes,
             kvb: plan.kv_bytes,
@@ -146,6 +160,14 @@ impl Costs {
 
 /// Bytes of one 16-bit activation element (engines keep residual streams in BF16).
 const ACT16: f64 = 2.0;
+
+/// Bytes of the FP32 scale DeepSeek-V3.2 stores beside each 128-wide FP8 indexer key.
+const INDEX_KEY_SCALE_BYTES: f64 = 4.0;
+
+/// Bytes per element of a linear-attention layer's recurrent state: the model's 16-bit dtype,
+/// which is what vLLM keeps it in unless told otherwise (`mamba_ssm_cache_dtype` "auto"). An
+/// engine keeping it in FP32 holds twice this.
+const STATE_BYTES: f64 = 2.0;
 
 /// The per-chip dimensions of a model under a layout.
 ///
@@ -194,17 +216,51 @@ impl<M: Deref<Target = Model>> Sharded<M> {
         }
     }
 
-    /// KV-cache elements one sequence of `context` tokens holds on the fullest chip: every layer
-    /// of its stage keeps every token, except windowed layers, which keep at most the window.
-    pub fn kv_cache_elements(&self, context: f64) -> f64 {
+    /// KV-cache bytes one more token adds on the fullest chip while the context is within every
+    /// window, at `kvb` bytes per cached element: every full and local layer of its stage keeps
+    /// its entry (and a sparse-attention layer its indexer key); linear-attention layers keep
+    /// none.
+    pub fn kv_bytes_per_token(&self, kvb: f64) -> f64 {
         let m: &Model = &self.model;
-        let layers = f64::from(m.layers);
-        let window = m
-            .sliding_window
-            .map_or(context, |w| (w.window as f64).min(context));
-        let windowed = f64::from(m.windowed_layers());
-        let token_layers = (layers - windowed) * context + windowed * window;
-        token_layers * self.stage_fraction() * self.kv_elements_per_token_layer()
+        let layers = f64::from(m.layers - m.linear_layers()) * self.stage_fraction();
+        layers * (self.kv_elements_per_token_layer() * kvb + self.index_key_bytes())
+    }
+
+    /// KV-cache bytes one sequence of `context` tokens holds on the fullest chip: every full
+    /// layer of its stage keeps every token, local layers at most their window (or chunk), and
+    /// linear-attention layers their fixed state ([`Sharded::state_bytes`]).
+    pub fn kv_cache_bytes(&self, context: f64, kvb: f64) -> f64 {
+        let m: &Model = &self.model;
+        let full = f64::from(m.full_attention_layers());
+        let local = f64::from(m.windowed_layers());
+        let kept = m.sliding_window.map_or(0.0, |w| w.capacity(context));
+        let per_layer_token = self.kv_elements_per_token_layer() * kvb + self.index_key_bytes();
+        (full * context + local * kept) * self.stage_fraction() * per_layer_token
+            + self.state_bytes()
+    }
+
+    /// Bytes of the sparse-attention indexer's cached key per token per layer: FP8 elements and
+    /// one FP32 scale (DeepSeek-V3.2 stores them so whatever the KV-cache format), kept whole on
+    /// every TP rank like the latent it indexes. Zero without sparse attention.
+    pub fn index_key_bytes(&self) -> f64 {
+        self.model
+            .sparse_attention
+            .map_or(0.0, |s| s.index_head_dim as f64 + INDEX_KEY_SCALE_BYTES)
+    }
+
+    /// Bytes of recurrent state one sequence keeps on the fullest chip, whatever its length: the
+    /// linear-attention layers of its stage, their heads split over TP, in 16 bits. Zero without
+    /// linear attention.
+    pub fn state_bytes(&self) -> f64 {
+        let m: &Model = &self.model;
+        match m.linear_attention {
+            None => 0.0,
+            Some(l) => {
+                f64::from(m.linear_layers()) * self.stage_fraction() * l.state_elements()
+                    / f64::from(self.layout.tp)
+                    * STATE_BYTES
+            }
+        }
     }
 
     /// Tensor-parallel all-reduce of `bytes` (see `comm::all_reduce`).
@@ -255,9 +311,7 @@ impl<M: Deref<Target = Model>> Sharded<M> {
         let mut b = Breakdown::default();
         let m: &Model = &self.model;
         let h = self.hidden;
-        let window = m.sliding_window.map(|w| w.window as f64);
-        let windowed = f64::from(m.windowed_layers());
-        let full = f64::from(m.layers) - windowed;
+        let full = f64::from(m.full_attention_layers());
         let moe_layers = f64::from(m.moe_layers());
         let dense_layers = f64::from(m.layers) - moe_layers;
 
@@ -270,8 +324,27 @@ impl<M: Deref<Target = Model>> Sharded<M> {
             kernels::FUSED,
             1.0,
         );
-        self.attention_block(&mut b, c, t, a, None, full);
-        self.attention_block(&mut b, c, t, a, window, windowed);
+        self.attention_block(&mut b, c, t, a, Mixer::Full, full);
+        if let Some(w) = m.sliding_window {
+            self.attention_block(
+                &mut b,
+                c,
+                t,
+                a,
+                Mixer::Local(w),
+                f64::from(m.windowed_layers()),
+            );
+        }
+        if let Some(l) = m.linear_attention {
+            self.attention_block(
+                &mut b,
+                c,
+                t,
+                a,
+                Mixer::Linear(l),
+                f64::from(m.linear_layers()),
+            );
+        }
         self.mlp_block(&mut b, c, hw, t, false, dense_layers);
         self.mlp_block(&mut b, c, hw, t, true, moe_layers);
 

@@ -7,16 +7,17 @@
 //! requests. Sums are integers (pairs are kept doubled), so adding and then removing a request
 //! restores the shape exactly. This module does not schedule, queue or price anything.
 
-use xpuscope_model::model::Model;
+use xpuscope_model::model::{LayerPattern, LocalKind, Model, SlidingWindow};
 
 /// The work of one engine step on one data-parallel replica, kept as sums.
 ///
-/// Windowed layers see at most the model's window, so the shape keeps a second set of sums
-/// bounded by it; build it with [`StepShape::for_model`] (or [`StepShape::new`] with the window)
-/// and price it with the evaluator of the same model.
+/// Local layers see at most the model's window (or the current chunk), and sparse-attention layers
+/// attend at most their top-k tokens, so the shape keeps a second set of sums bounded that way;
+/// build it with [`StepShape::for_model`] (or [`StepShape::new`] with the bound) and price it with
+/// the evaluator of the same model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StepShape {
-    window: Option<u64>,
+    window: Option<SlidingWindow>,
     prefill_chunks: u64,
     prefill_tokens: u64,
     prefill_prefix: u64,
@@ -29,21 +30,42 @@ pub struct StepShape {
 }
 
 /// Twice the query-key pairs of a chunk of `chunk` queries after `prefix` cached tokens, each
-/// query seeing at most `window` keys: twice the integral of `min(x, window)` over the chunk, and
-/// at least each query's own key (the same continuous count `ops` uses for a whole prefill).
-fn pairs2(chunk: u64, prefix: u64, window: Option<u64>) -> u128 {
+/// query seeing what `window` lets it (everything before it without one): twice the integral of
+/// the keys each position sees over the chunk, and at least each query's own key (the same
+/// continuous count `ops` uses for a whole prefill).
+fn pairs2(chunk: u64, prefix: u64, window: Option<SlidingWindow>) -> u128 {
     let (c, p) = (u128::from(chunk), u128::from(prefix));
-    // Twice the integral from 0 to x of min(t, w): x^2 up to w, then 2 x w - w^2.
-    let f2 = |x: u128| match window.map(u128::from) {
-        Some(w) if x > w => 2 * x * w - w * w,
-        _ => x * x,
+    // Twice the integral from 0 to x of what position t sees: t, min(t, w), or t mod w.
+    let f2 = |x: u128| match window {
+        None => x * x,
+        Some(w) => {
+            let n = u128::from(w.window);
+            match w.kind {
+                LocalKind::Sliding if x > n => 2 * x * n - n * n,
+                LocalKind::Sliding => x * x,
+                LocalKind::Chunked => (x / n) * n * n + (x % n) * (x % n),
+            }
+        }
     };
     (f2(p + c) - f2(p)).max(2 * c)
 }
 
+/// What bounds the attention of a model's bounded layers: its local window, or its sparse
+/// attention's top-k (which attends like a window of `topk` tokens: at most that many each).
+pub(crate) fn attention_bound(model: &Model) -> Option<SlidingWindow> {
+    model
+        .sliding_window
+        .or(model.sparse_attention.map(|s| SlidingWindow {
+            window: s.topk,
+            layers: LayerPattern::ALL,
+            kind: LocalKind::Sliding,
+        }))
+}
+
 impl StepShape {
-    /// An empty step for a model whose windowed layers see `window` tokens (`None`: no window).
-    pub fn new(window: Option<u64>) -> StepShape {
+    /// An empty step for a model whose bounded layers see what `window` lets them (`None`: no
+    /// bound).
+    pub fn new(window: Option<SlidingWindow>) -> StepShape {
         StepShape {
             window,
             ..StepShape::default()
@@ -52,17 +74,25 @@ impl StepShape {
 
     /// An empty step for `model`.
     pub fn for_model(model: &Model) -> StepShape {
-        StepShape::new(model.sliding_window.map(|w| w.window))
+        StepShape::new(attention_bound(model))
     }
 
-    /// The window its bounded sums use.
-    pub fn window(&self) -> Option<u64> {
+    /// The bound its bounded sums use.
+    pub fn window(&self) -> Option<SlidingWindow> {
         self.window
     }
 
+    /// Cached tokens a bounded layer reads after `tokens`: the window's last, or the current
+    /// chunk's.
     #[inline]
     fn capped(&self, tokens: u64) -> u64 {
-        self.window.map_or(tokens, |w| tokens.min(w))
+        match self.window {
+            None => tokens,
+            Some(w) => match w.kind {
+                LocalKind::Sliding => tokens.min(w.window),
+                LocalKind::Chunked => tokens % w.window,
+            },
+        }
     }
 
     /// Adds a prefill chunk of `chunk` new tokens after `prefix` tokens already cached.
@@ -171,9 +201,17 @@ impl StepShape {
 mod tests {
     use super::*;
 
+    fn sliding(window: u64) -> SlidingWindow {
+        SlidingWindow {
+            window,
+            layers: LayerPattern::ALL,
+            kind: LocalKind::Sliding,
+        }
+    }
+
     #[test]
     fn adding_then_removing_restores_the_shape() {
-        let mut s = StepShape::new(Some(4096));
+        let mut s = StepShape::new(Some(sliding(4096)));
         let empty = s;
         s.add_prefill(512, 9000);
         s.add_decode(100);
@@ -195,8 +233,26 @@ mod tests {
         assert_eq!(pairs2(1000, 0, None), 1_000_000);
         assert_eq!(pairs2(1000, 1000, None), 2 * 1_000_000 + 1_000_000);
         // Within a window of 100, 1000 queries far from the start see 100 keys each.
-        assert_eq!(pairs2(1000, 5000, Some(100)), 2 * 100 * 1000);
+        assert_eq!(pairs2(1000, 5000, Some(sliding(100))), 2 * 100 * 1000);
         // One query sees at least itself.
         assert_eq!(pairs2(1, 0, None), 2);
+    }
+
+    #[test]
+    fn chunks_restart_their_pairs_and_their_reads() {
+        let chunked = Some(SlidingWindow {
+            kind: LocalKind::Chunked,
+            ..sliding(100)
+        });
+        // 250 tokens from the start in chunks of 100: 100^2 + 100^2 + 50^2, doubled.
+        assert_eq!(pairs2(250, 0, chunked), 10_000 + 10_000 + 2_500);
+        // A prompt chunk after 150 cached tokens: positions 150..200 see 50..99 keys (3750 pairs),
+        // then 200..250 see 0..49 (1250).
+        assert_eq!(pairs2(100, 150, chunked), 2 * (3_750 + 1_250));
+        let mut s = StepShape::new(chunked);
+        s.add_decode(250);
+        s.add_decode(99);
+        assert_eq!(s.decode_context(true), 50 + 99);
+        assert_eq!(s.decode_context(false), 349);
     }
 }

@@ -65,13 +65,28 @@ impl<M: Deref<Target = Model>> Sharded<M> {
                 let kv_b =
                     m.kv_lora_rank as f64 * self.heads * (m.qk_nope_head_dim + m.v_head_dim) as f64;
                 let o = self.heads * m.v_head_dim as f64 * h;
-                q + kv_a + kv_b + o
+                // The sparse-attention indexer is replicated on every rank.
+                let indexer = self
+                    .model
+                    .sparse_attention
+                    .map_or(0.0, |s| s.params(h, m.q_lora_rank));
+                q + kv_a + kv_b + o + indexer
             }
             None => {
                 let d = self.model.head_dim as f64;
-                h * (self.heads + 2.0 * self.kv_heads) * d + self.heads * d * h
+                let gate = if self.model.attention_output_gate {
+                    self.heads
+                } else {
+                    0.0
+                };
+                h * (self.heads + gate + 2.0 * self.kv_heads) * d + self.heads * d * h
             }
         }
+    }
+
+    /// Weight elements on one chip for one linear-attention layer's mixer (heads split over TP).
+    pub fn linear_attention_weights(&self) -> f64 {
+        self.model.linear_attention_params() / f64::from(self.layout.tp)
     }
 
     /// Weight elements on one chip for one dense MLP of intermediate size `ffn`.
@@ -121,8 +136,10 @@ impl<M: Deref<Target = Model>> Sharded<M> {
         let m: &Model = &self.model;
         let layers = f64::from(m.layers);
         let moe = f64::from(m.moe_layers());
+        let linear = f64::from(m.linear_layers());
         WeightElements {
-            base: layers * self.attention_weights()
+            base: (layers - linear) * self.attention_weights()
+                + linear * self.linear_attention_weights()
                 + (layers - moe) * self.mlp_weights(m.ffn as f64),
             moe_layers: moe,
             shared_experts: self.shared_expert_weights(),

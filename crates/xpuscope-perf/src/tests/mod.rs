@@ -3,6 +3,7 @@
 //! Inference here; training in `train`, engine steps in `step`, and the table of whole answers
 //! (`check(input, expect)`) in `table`.
 
+mod kinds;
 mod step;
 mod table;
 mod train;

@@ -8,7 +8,9 @@ use proptest::prelude::*;
 use super::*;
 
 /// The configurations the equivalences are checked on: dense GQA, windowed layers, MLA, MoE with
-/// expert parallelism reached by all-to-all, and pipeline stages.
+/// expert parallelism reached by all-to-all, and pipeline stages; then (past the first seven,
+/// which the monotonicity law samples) sparse attention, linear attention and chunked attention,
+/// whose decode can get cheaper as a new chunk starts.
 fn cases() -> Vec<(&'static str, &'static str, Layout, Precision)> {
     let l = |tp, pp, dp, ep| Layout {
         tp,
@@ -25,10 +27,19 @@ fn cases() -> Vec<(&'static str, &'static str, Layout, Precision)> {
         ("h200-sxm", "deepseek-v3", l(1, 1, 8, 8), Precision::Fp8),
         ("h100-sxm", "mixtral-8x7b", l(8, 1, 1, 8), Precision::Bf16),
         ("mi300x", "qwen3-30b-a3b", l(2, 1, 4, 8), Precision::Fp8),
+        ("h200-sxm", "deepseek-v3.2", l(8, 1, 1, 8), Precision::Fp8),
+        (
+            "h100-sxm",
+            "qwen3-next-80b-a3b",
+            l(2, 1, 1, 2),
+            Precision::Fp8,
+        ),
+        ("h100-sxm", "llama-4-scout", l(4, 1, 1, 1), Precision::Bf16),
     ]
 }
 
-fn evaluator<'a>(
+/// An evaluator for `model` on `chip` under `layout`, prompts of `input` tokens, 64 out.
+pub(super) fn evaluator<'a>(
     cat: &'a Catalog,
     chip: &str,
     model: &str,
@@ -131,8 +142,9 @@ fn kv_cache_bytes_are_what_memory_counts() {
         let mem = ev.memory(seqs * u64::from(layout.dp));
         let per_seq = ev.kv_cache_bytes(1024 + 64);
         assert_eq!(mem.kv_cache, per_seq * seqs as f64, "{model}");
-        // Within every window, each token costs the per-token figure on every layer.
-        let short = ev.kv_cache_bytes(100);
+        // Within every window, each token costs the per-token figure on every attention layer;
+        // linear-attention layers hold their state whatever the length.
+        let short = ev.kv_cache_bytes(100) - ev.state_bytes_per_sequence();
         let rel = (short.get() - 100.0 * ev.kv_cache_bytes_per_token().get()).abs() / short.get();
         assert!(rel < 1e-12, "{model}: {short:?}");
     }
@@ -155,7 +167,7 @@ proptest! {
     /// Another decode, another prefill token or a longer context never makes a step cheaper.
     #[test]
     fn steps_cost_more_with_more_work(
-        case in 0usize..7,
+        case in 0usize..7, // the first seven cases: no chunked attention
         decodes in prop::collection::vec(1u64..50_000, 0..40),
         chunks in prop::collection::vec((1u64..4096, 0u64..20_000), 0..3),
         extra in 1u64..5000,

@@ -16,18 +16,14 @@ pub fn model_flops_per_token(model: &Model, seq_len: u64) -> f64 {
         None => model.head_dim as f64,
     };
     let heads = model.heads as f64;
-    let full = f64::from(model.layers - model.windowed_layers());
-    let windowed = f64::from(model.windowed_layers());
-    // Query-key pairs per token: s / 2 under a causal mask; w - w^2 / (2 s) within a window w < s.
+    let full = f64::from(model.full_attention_layers());
+    let local = f64::from(model.windowed_layers());
+    // Query-key pairs per token: s / 2 under a causal mask; fewer within a window or chunk.
+    // Linear-attention layers have no score matrix: their projections are in `6 N`.
     let full_pairs = s / 2.0;
-    let window_pairs = model.sliding_window.map_or(full_pairs, |w| {
-        let w = w.window as f64;
-        if w < s {
-            w - w * w / (2.0 * s)
-        } else {
-            full_pairs
-        }
-    });
+    let local_pairs = model
+        .sliding_window
+        .map_or(full_pairs, |w| w.causal_pairs(s) / s);
     6.0 * model.active_parameters()
-        + 12.0 * heads * dims * (full * full_pairs + windowed * window_pairs)
+        + 12.0 * heads * dims * (full * full_pairs + local * local_pairs)
 }

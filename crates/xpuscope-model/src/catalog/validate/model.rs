@@ -9,7 +9,10 @@ use super::context::ValidationContext;
 use super::fields::{check_id, num, required_str, Defaults};
 use crate::catalog::raw::RawModel;
 use crate::chip::Origin;
-use crate::model::{Mla, MlpKind, Model, Moe, Position, SlidingWindow};
+use crate::model::{
+    LayerPattern, LinearAttention, LocalKind, Mla, MlpKind, Model, Moe, Position, SlidingWindow,
+    SparseAttention,
+};
 use crate::sourced::Grade;
 
 /// The largest count any model field may hold: every count is stored in 32 bits somewhere (a
@@ -73,6 +76,31 @@ fn nonneg_int(ctx: &mut ValidationContext, v: &Option<Spanned<i64>>, field: &str
         }
         None => None,
     }
+}
+
+/// A layer pattern from a table's `every` (default 1) and `first` (default 1, at most `every`).
+fn pattern(
+    ctx: &mut ValidationContext,
+    every: &Option<Spanned<i64>>,
+    first: &Option<Spanned<i64>>,
+    table: &str,
+) -> Option<LayerPattern> {
+    let e = pos_int(ctx, every, &format!("{table}.every"), false).unwrap_or(1);
+    let f = pos_int(ctx, first, &format!("{table}.first"), false).unwrap_or(1);
+    if f > e {
+        if let Some(span) = first {
+            ctx.at(
+                span,
+                &format!("{table}.first"),
+                format!("{f} is more than the {e} layers of a group (`every`)"),
+            );
+        }
+        return None;
+    }
+    Some(LayerPattern {
+        every: e as u32,
+        first: f as u32,
+    })
 }
 
 /// Validates one `[[model]]`.
@@ -205,11 +233,81 @@ pub fn model(ctx: &mut ValidationContext, raw: &RawModel, origin: Origin) -> Opt
     });
     let sliding_window = raw.sliding_window.as_ref().and_then(|s| {
         let s = s.get_ref();
+        let kind = match &s.kind {
+            None => Some(LocalKind::Sliding),
+            Some(k) => match k.get_ref().as_str() {
+                "sliding" => Some(LocalKind::Sliding),
+                "chunked" => Some(LocalKind::Chunked),
+                other => {
+                    ctx.at(
+                        k,
+                        "sliding_window.kind",
+                        format!("unknown kind `{other}`; expected `sliding` or `chunked`"),
+                    );
+                    None
+                }
+            },
+        };
+        let layers = pattern(ctx, &s.every, &s.first, "sliding_window")?;
         Some(SlidingWindow {
             window: pos_int(ctx, &s.window, "sliding_window.window", true)?,
-            every: pos_int(ctx, &s.every, "sliding_window.every", false).unwrap_or(1) as u32,
+            layers,
+            kind: kind?,
         })
     });
+    let linear_attention = raw.linear_attention.as_ref().and_then(|l| {
+        let l = l.get_ref();
+        let key_heads = pos_int(ctx, &l.key_heads, "linear_attention.key_heads", true);
+        let value_heads = pos_int(ctx, &l.value_heads, "linear_attention.value_heads", true);
+        let key_head_dim = pos_int(ctx, &l.key_head_dim, "linear_attention.key_head_dim", true);
+        let value_head_dim = pos_int(
+            ctx,
+            &l.value_head_dim,
+            "linear_attention.value_head_dim",
+            true,
+        );
+        let conv_kernel = nonneg_int(ctx, &l.conv_kernel, "linear_attention.conv_kernel");
+        let layers = pattern(ctx, &l.every, &l.first, "linear_attention")?;
+        Some(LinearAttention {
+            key_heads: key_heads?,
+            value_heads: value_heads?,
+            key_head_dim: key_head_dim?,
+            value_head_dim: value_head_dim?,
+            conv_kernel: conv_kernel.unwrap_or(0),
+            layers,
+        })
+    });
+    let sparse_attention = raw.sparse_attention.as_ref().and_then(|d| {
+        let d = d.get_ref();
+        let index_heads = pos_int(ctx, &d.index_heads, "sparse_attention.index_heads", true);
+        let index_head_dim = pos_int(
+            ctx,
+            &d.index_head_dim,
+            "sparse_attention.index_head_dim",
+            true,
+        );
+        let topk = pos_int(ctx, &d.topk, "sparse_attention.topk", true);
+        Some(SparseAttention {
+            index_heads: index_heads?,
+            index_head_dim: index_head_dim?,
+            topk: topk?,
+        })
+    });
+    if let (Some(span), None) = (&raw.sparse_attention, &raw.mla) {
+        ctx.at(
+            span,
+            "sparse_attention",
+            "needs [model.mla]: the indexer selects tokens of the latent cache (DeepSeek-V3.2)"
+                .into(),
+        );
+    }
+    if let (Some(span), Some(_)) = (&raw.linear_attention, &raw.sliding_window) {
+        ctx.at(
+            span,
+            "linear_attention",
+            "cannot be combined with [model.sliding_window]; no published model mixes them".into(),
+        );
+    }
     if let (Some(layers), Some(m), Some(span)) = (layers, moe, &raw.moe) {
         if u64::from(m.dense_layers_first) >= layers {
             ctx.at(
@@ -261,11 +359,15 @@ pub fn model(ctx: &mut ValidationContext, raw: &RawModel, origin: Origin) -> Opt
         moe,
         mla,
         sliding_window,
+        linear_attention,
+        sparse_attention,
+        attention_output_gate: raw.attention_output_gate.unwrap_or(false),
         published_parameters,
         published_active_parameters,
         published_active_includes_embeddings: raw
             .published_active_includes_embeddings
             .unwrap_or(false),
+        published_active_excludes_lm_head: raw.published_active_excludes_lm_head.unwrap_or(false),
         origin,
     })
 }

@@ -5,7 +5,7 @@
 //! model crate's, computed from the architecture.
 
 use serde::Serialize;
-use xpuscope_model::model::{MlpKind, Model};
+use xpuscope_model::model::{LocalKind, MlpKind, Model};
 
 use crate::table::{sig, Align, Table};
 
@@ -45,13 +45,47 @@ pub struct MlaView {
     pub v_head_dim: u64,
 }
 
-/// Sliding-window attention.
+/// Sliding-window or chunked attention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SlidingWindowView {
-    /// Tokens a windowed layer attends to.
+    /// Tokens a windowed layer attends to (or the chunk size).
     pub window: u64,
-    /// One layer in `every` uses the window (2 = alternating).
+    /// The first `first` layers of each group of `every` are local (2, 1 = alternating).
     pub every: u32,
+    /// Local layers at the start of each group.
+    pub first: u32,
+    /// `sliding` or `chunked`.
+    pub kind: &'static str,
+}
+
+/// Linear-attention layers (Gated DeltaNet).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LinearAttentionView {
+    /// Query/key heads.
+    pub key_heads: u64,
+    /// Value heads, each with its own state.
+    pub value_heads: u64,
+    /// Query/key head dimension.
+    pub key_head_dim: u64,
+    /// Value head dimension.
+    pub value_head_dim: u64,
+    /// Taps of the short convolution.
+    pub conv_kernel: u64,
+    /// Linear-attention layers.
+    pub layers: u32,
+    /// Recurrent-state elements one sequence keeps per linear layer, whatever its length.
+    pub state_elements_per_layer: f64,
+}
+
+/// DeepSeek Sparse Attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SparseAttentionView {
+    /// Indexer heads.
+    pub index_heads: u64,
+    /// Indexer head dimension.
+    pub index_head_dim: u64,
+    /// Tokens each query attends.
+    pub topk: u64,
 }
 
 /// One model's architecture (`xpuscope model ID`, and each entry of `xpuscope models`).
@@ -107,6 +141,12 @@ pub struct ModelView {
     /// Sliding-window attention; absent unless the model uses it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sliding_window: Option<SlidingWindowView>,
+    /// Linear-attention layers; absent unless the model has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear_attention: Option<LinearAttentionView>,
+    /// Sparse attention; absent unless the model uses it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sparse_attention: Option<SparseAttentionView>,
     /// Layers that attend only to the window.
     #[serde(skip)]
     windowed_layers: u32,
@@ -148,7 +188,7 @@ impl ModelView {
             },
             max_context: m.max_context,
             kv_cache_elements_per_token: m.kv_elements_per_token_layer()
-                * f64::from(m.layers - m.windowed_layers()),
+                * f64::from(m.full_attention_layers()),
             published_parameters: m.published_parameters.as_ref().map(|s| s.value),
             published_active_parameters: m.published_active_parameters.as_ref().map(|s| s.value),
             catalog_file: m.origin.file.clone(),
@@ -171,7 +211,26 @@ impl ModelView {
             }),
             sliding_window: m.sliding_window.as_ref().map(|w| SlidingWindowView {
                 window: w.window,
-                every: w.every,
+                every: w.layers.every,
+                first: w.layers.first,
+                kind: match w.kind {
+                    LocalKind::Sliding => "sliding",
+                    LocalKind::Chunked => "chunked",
+                },
+            }),
+            linear_attention: m.linear_attention.as_ref().map(|l| LinearAttentionView {
+                key_heads: l.key_heads,
+                value_heads: l.value_heads,
+                key_head_dim: l.key_head_dim,
+                value_head_dim: l.value_head_dim,
+                conv_kernel: l.conv_kernel,
+                layers: m.linear_layers(),
+                state_elements_per_layer: l.state_elements(),
+            }),
+            sparse_attention: m.sparse_attention.as_ref().map(|d| SparseAttentionView {
+                index_heads: d.index_heads,
+                index_head_dim: d.index_head_dim,
+                topk: d.topk,
             }),
             windowed_layers: m.windowed_layers(),
             plain_head_dim: m.head_dim,
@@ -268,11 +327,38 @@ impl ModelView {
             );
         }
         if let Some(w) = &self.sliding_window {
+            let (what, unit) = match w.kind {
+                "chunked" => ("chunked attention", "-token chunks"),
+                _ => ("sliding window", " tokens"),
+            };
             row(
-                "sliding window",
+                what,
                 format!(
-                    "{} tokens on {} of {} layers",
+                    "{}{unit} on {} of {} layers",
                     w.window, self.windowed_layers, self.layers
+                ),
+            );
+        }
+        if let Some(l) = &self.linear_attention {
+            row(
+                "linear attention",
+                format!(
+                    "Gated DeltaNet on {} of {} layers: {} value heads of {}x{} state, {} key heads",
+                    l.layers,
+                    self.layers,
+                    l.value_heads,
+                    l.key_head_dim,
+                    l.value_head_dim,
+                    l.key_heads
+                ),
+            );
+        }
+        if let Some(d) = &self.sparse_attention {
+            row(
+                "sparse attention",
+                format!(
+                    "top-{} tokens per query, picked by a {}-head indexer of dim {}",
+                    d.topk, d.index_heads, d.index_head_dim
                 ),
             );
         }

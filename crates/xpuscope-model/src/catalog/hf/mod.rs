@@ -1,16 +1,25 @@
 //! Reads a Hugging Face `config.json` into a [`Model`].
 //!
 //! Supported `architectures`: Llama, Mistral, Mixtral, Qwen2, Qwen2-MoE, Qwen3, Qwen3-MoE,
-//! DeepSeek-V2/V3 and gpt-oss. Anything else is refused with an error that names the value, rather
-//! than guessed at. What differs between families (attention biases, how the experts are written,
-//! MLA, the sliding-window pattern) is data, one `FAMILIES` entry each; the reader itself is the
-//! same for all. The first problem found is reported. The text comes from the caller; this module
-//! reads no files.
+//! Qwen3-Next, DeepSeek-V2/V3/V3.2, GLM-4.5, gpt-oss, MiniMax-M2, Llama 4 and ChatGLM/GLM-4.
+//! Anything else is refused with an error that names the value, rather than guessed at. What
+//! differs between families (key names, attention biases, how the experts are written, MLA,
+//! sparse and linear attention, the local-layer pattern) is data, one `families::FAMILIES` entry
+//! each; the reader itself is the same for all. The first problem found is reported. The text
+//! comes from the caller; this module reads no files.
+
+mod families;
+#[cfg(test)]
+mod testdata;
 
 use serde_json::Value;
 
 use crate::chip::Origin;
-use crate::model::{Mla, MlpKind, Model, Moe, Position, SlidingWindow};
+use crate::model::{
+    LayerPattern, LinearAttention, Mla, MlpKind, Model, Moe, Position, SlidingWindow,
+    SparseAttention,
+};
+use families::{Bias, DenseFirst, ExpertFfn, Family, MoeKeys, SharedCount, FAMILIES};
 
 /// Why a config.json could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,177 +58,7 @@ pub enum HfError {
     },
 }
 
-/// What one model family's config.json says and how: the data that differ between families.
-/// Everything else (layers, widths, heads, vocabulary, context, tied embeddings, activation) is
-/// read the same way for all of them.
-struct Family {
-    /// The `architectures` values that name it, in the order the error message lists them.
-    architectures: &'static [&'static str],
-    /// Whether attention has q/k/v biases.
-    attention_bias: Bias,
-    /// How its mixture of experts is written, or `None` for a dense model.
-    moe: Option<MoeKeys>,
-    /// Whether attention is multi-head latent attention (DeepSeek's `kv_lora_rank` and friends).
-    mla: bool,
-    /// Every how many layers a sliding window applies when the config has a window but no
-    /// `layer_types` list.
-    window_every: u32,
-}
-
-/// Where a family says whether attention has biases.
-enum Bias {
-    /// Always, whatever the config says (Qwen2 and Qwen2-MoE).
-    Always,
-    /// In `attention_bias`, with this default when it is absent.
-    Key { default: bool },
-}
-
-/// The config keys of a family's mixture of experts, read in a fixed order: the widths, the
-/// shared expert's width, the experts and how many each token visits, then the optional layout
-/// keys. A `None` key means the family does not write it and the default applies.
-struct MoeKeys {
-    /// How the experts' width relates to `intermediate_size`.
-    expert_ffn: ExpertFfn,
-    /// The shared expert's width; its presence (non-zero) means one shared expert (Qwen-MoE).
-    shared_ffn: Option<&'static str>,
-    /// Whether the per-token count is read before the expert count (gpt-oss), not after.
-    per_token_first: bool,
-    /// The number of routed experts.
-    experts: &'static str,
-    /// How many experts each token visits: the first key present wins, and the last is required.
-    per_token: &'static [&'static str],
-    /// The number of shared experts (DeepSeek); default 0.
-    shared_experts: Option<&'static str>,
-    /// How the leading dense layers are written; default none.
-    dense_first: DenseFirst,
-    /// Every how many layers one is MoE; default 1.
-    moe_every: Option<&'static str>,
-    /// Expert groups and the groups each token may use (DeepSeek's `n_group`, `topk_group`);
-    /// default 1 each, and the top-k defaults to the group count.
-    groups: Option<(&'static str, &'static str)>,
-}
-
-/// How the experts' width relates to the dense FFN width, `intermediate_size`.
-enum ExpertFfn {
-    /// The experts are `intermediate_size` wide (Mixtral, gpt-oss).
-    Same,
-    /// The experts have their own required key, read after a required `intermediate_size`
-    /// (DeepSeek).
-    Key(&'static str),
-    /// The experts have their own required key, read first; `intermediate_size` (for the dense
-    /// layers) is optional and defaults to it (Qwen-MoE).
-    KeyFirst(&'static str),
-}
-
-/// How a family writes the dense layers before the first MoE layer.
-enum DenseFirst {
-    /// It does not.
-    None,
-    /// As a count (DeepSeek's `first_k_dense_replace`).
-    Count(&'static str),
-    /// As a list of layer indices, of which only the length is used (Qwen-MoE's
-    /// `mlp_only_layers`).
-    List(&'static str),
-}
-
-/// The Qwen2-MoE and Qwen3-MoE way of writing experts.
-const QWEN_MOE: MoeKeys = MoeKeys {
-    expert_ffn: ExpertFfn::KeyFirst("moe_intermediate_size"),
-    shared_ffn: Some("shared_expert_intermediate_size"),
-    per_token_first: false,
-    experts: "num_experts",
-    per_token: &["num_experts_per_tok"],
-    shared_experts: None,
-    dense_first: DenseFirst::List("mlp_only_layers"),
-    moe_every: Some("decoder_sparse_step"),
-    groups: None,
-};
-
-/// A dense family whose attention bias is in `attention_bias` (default none).
-const DENSE: Family = Family {
-    architectures: &[],
-    attention_bias: Bias::Key { default: false },
-    moe: None,
-    mla: false,
-    window_every: 1,
-};
-
-/// The families xpuscope reads. Mistral reads as Llama: its v0.1 windows every layer at 4096.
-const FAMILIES: &[Family] = &[
-    Family {
-        architectures: &["LlamaForCausalLM", "MistralForCausalLM"],
-        ..DENSE
-    },
-    Family {
-        architectures: &["MixtralForCausalLM"],
-        moe: Some(MoeKeys {
-            expert_ffn: ExpertFfn::Same,
-            shared_ffn: None,
-            per_token_first: false,
-            experts: "num_local_experts",
-            per_token: &["num_experts_per_tok"],
-            shared_experts: None,
-            dense_first: DenseFirst::None,
-            moe_every: None,
-            groups: None,
-        }),
-        ..DENSE
-    },
-    Family {
-        architectures: &["Qwen2ForCausalLM"],
-        attention_bias: Bias::Always,
-        ..DENSE
-    },
-    Family {
-        architectures: &["Qwen2MoeForCausalLM"],
-        attention_bias: Bias::Always,
-        moe: Some(QWEN_MOE),
-        ..DENSE
-    },
-    Family {
-        architectures: &["Qwen3ForCausalLM"],
-        ..DENSE
-    },
-    Family {
-        architectures: &["Qwen3MoeForCausalLM"],
-        moe: Some(QWEN_MOE),
-        ..DENSE
-    },
-    Family {
-        architectures: &["DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM"],
-        moe: Some(MoeKeys {
-            expert_ffn: ExpertFfn::Key("moe_intermediate_size"),
-            shared_ffn: None,
-            per_token_first: false,
-            experts: "n_routed_experts",
-            per_token: &["num_experts_per_tok"],
-            shared_experts: Some("n_shared_experts"),
-            dense_first: DenseFirst::Count("first_k_dense_replace"),
-            moe_every: Some("moe_layer_freq"),
-            groups: Some(("n_group", "topk_group")),
-        }),
-        mla: true,
-        ..DENSE
-    },
-    Family {
-        architectures: &["GptOssForCausalLM"],
-        attention_bias: Bias::Key { default: true },
-        moe: Some(MoeKeys {
-            expert_ffn: ExpertFfn::Same,
-            shared_ffn: None,
-            per_token_first: true,
-            experts: "num_local_experts",
-            per_token: &["num_experts_per_tok", "experts_per_token"],
-            shared_experts: None,
-            dense_first: DenseFirst::None,
-            moe_every: None,
-            groups: None,
-        }),
-        mla: false,
-        window_every: 2,
-    },
-];
-
+#[derive(Clone, Copy)]
 struct Reader<'a> {
     file: &'a str,
     obj: &'a serde_json::Map<String, Value>,
@@ -272,6 +111,24 @@ impl Reader<'_> {
     fn opt_str(&self, field: &str) -> Option<&str> {
         self.obj.get(field).and_then(Value::as_str)
     }
+
+    /// The first of `keys` present (`None` if none is), read as [`Reader::opt_u64`].
+    fn first_opt_u64(&self, keys: &[&str]) -> Result<Option<u64>, HfError> {
+        for key in keys {
+            if let Some(v) = self.opt_u64(key)? {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The first of `keys` present, which must be positive; missing names the first key.
+    fn first_u64(&self, keys: &[&str]) -> Result<u64, HfError> {
+        match keys.iter().find(|k| self.obj.contains_key(**k)) {
+            Some(key) => self.u64(key),
+            None => self.u64(keys[0]),
+        }
+    }
 }
 
 /// Parses config.json text. `file` names the file in messages; `id` is the id to give the model.
@@ -294,12 +151,12 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
             problem: "must be a JSON object".into(),
         });
     };
-    let r = Reader { file, obj };
+    let top = Reader { file, obj };
     let arch = match obj.get("architectures") {
         Some(Value::Array(a)) if !a.is_empty() => a[0].as_str().unwrap_or("").to_string(),
         Some(Value::String(s)) => s.clone(),
         _ => {
-            return Err(r.err(
+            return Err(top.err(
                 "architectures",
                 "is missing; xpuscope needs it to know how to read the rest",
             ))
@@ -319,42 +176,59 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
             supported: supported.join(", "),
         });
     };
+    let r = match family.nested {
+        None => top,
+        Some(key) => match obj.get(key) {
+            Some(Value::Object(inner)) => Reader { file, obj: inner },
+            _ => {
+                return Err(top.err(
+                    key,
+                    format!("is missing; `{arch}` keeps the text model's fields in it"),
+                ))
+            }
+        },
+    };
+    let k = &family.keys;
 
-    let layers = r.u64("num_hidden_layers")?;
-    let hidden = r.u64("hidden_size")?;
-    let heads = r.u64("num_attention_heads")?;
-    let kv_heads = r.opt_u64("num_key_value_heads")?.unwrap_or(heads);
+    let layers = r.first_u64(k.layers)?;
+    let hidden = r.first_u64(k.hidden)?;
+    let heads = r.first_u64(k.heads)?;
+    let kv_heads = r.first_opt_u64(k.kv_heads)?.unwrap_or(heads);
     if kv_heads == 0 || heads % kv_heads != 0 {
         return Err(r.err(
-            "num_key_value_heads",
-            format!("{kv_heads} does not divide num_attention_heads ({heads})"),
+            k.kv_heads[0],
+            format!("{kv_heads} does not divide {} ({heads})", k.heads[0]),
         ));
     }
-    let head_dim = match r.opt_u64("head_dim")? {
+    let head_dim = match r.first_opt_u64(k.head_dim)? {
         Some(d) if d > 0 => d,
         _ => {
             if hidden % heads != 0 {
                 return Err(r.err(
-                    "head_dim",
-                    "is missing and hidden_size is not a multiple of num_attention_heads",
+                    k.head_dim[0],
+                    "is missing and the hidden size is not a multiple of the heads",
                 ));
             }
             hidden / heads
         }
     };
-    let vocab = r.u64("vocab_size")?;
-    let max_context = r.opt_u64("max_position_embeddings")?.unwrap_or(4096);
-    let tied = r.opt_bool("tie_word_embeddings")?.unwrap_or(false);
+    let vocab = r.first_u64(k.vocab)?;
+    let max_context = r.first_opt_u64(k.context)?.unwrap_or(4096);
+    // Llama 4 writes the tie at the top level, the rest in `text_config`.
+    let tied = match r.opt_bool("tie_word_embeddings")? {
+        Some(t) => t,
+        None => top.opt_bool("tie_word_embeddings")?.unwrap_or(false),
+    };
     let activation = r.opt_str("hidden_act").unwrap_or("silu").to_string();
     let attention_bias = match family.attention_bias {
         Bias::Always => true,
-        Bias::Key { default } => r.opt_bool("attention_bias")?.unwrap_or(default),
+        Bias::Key { key, default } => r.opt_bool(key)?.unwrap_or(default),
     };
 
     let (ffn, moe) = match &family.moe {
-        None => (r.u64("intermediate_size")?, None),
+        None => (r.first_u64(k.ffn)?, None),
         Some(keys) => {
-            let (ffn, moe) = moe(&r, keys)?;
+            let (ffn, moe) = moe(&r, k.ffn, keys)?;
             (ffn, Some(moe))
         }
     };
@@ -365,6 +239,15 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
                 format!(
                     "{} is not between 1 and the {} experts",
                     m.experts_per_token, m.experts
+                ),
+            ));
+        }
+        if u64::from(m.dense_layers_first) >= layers {
+            return Err(r.err(
+                k.layers[0],
+                format!(
+                    "{layers} layers leave no MoE layer after the {} dense ones",
+                    m.dense_layers_first
                 ),
             ));
         }
@@ -381,11 +264,37 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
     } else {
         None
     };
+    let sparse_attention = if family.sparse {
+        Some(SparseAttention {
+            index_heads: r.u64("index_n_heads")?,
+            index_head_dim: r.u64("index_head_dim")?,
+            topk: r.u64("index_topk")?,
+        })
+    } else {
+        None
+    };
+    let linear_attention = if family.linear {
+        let interval = r.u64("full_attention_interval")?;
+        Some(LinearAttention {
+            key_heads: r.u64("linear_num_key_heads")?,
+            value_heads: r.u64("linear_num_value_heads")?,
+            key_head_dim: r.u64("linear_key_head_dim")?,
+            value_head_dim: r.u64("linear_value_head_dim")?,
+            conv_kernel: r.opt_u64("linear_conv_kernel_dim")?.unwrap_or(0),
+            layers: LayerPattern {
+                every: interval as u32,
+                first: interval.saturating_sub(1) as u32,
+            },
+        })
+    } else {
+        None
+    };
 
     let sliding_window = sliding(&r, family)?;
 
     let name = r
         .opt_str("_name_or_path")
+        .or_else(|| top.opt_str("_name_or_path"))
         .filter(|s| !s.is_empty())
         .map_or_else(|| id.to_string(), str::to_string);
     Ok(Model {
@@ -409,9 +318,13 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
         moe,
         mla,
         sliding_window,
+        linear_attention,
+        sparse_attention,
+        attention_output_gate: family.output_gate,
         published_parameters: None,
         published_active_parameters: None,
         published_active_includes_embeddings: false,
+        published_active_excludes_lm_head: false,
         origin: Origin {
             file: file.to_string(),
             builtin: false,
@@ -420,19 +333,16 @@ pub fn parse_config(file: &str, id: &str, text: &str) -> Result<Model, HfError> 
 }
 
 /// The dense FFN width and the mixture of experts, read with a family's keys.
-fn moe(r: &Reader, keys: &MoeKeys) -> Result<(u64, Moe), HfError> {
+fn moe(r: &Reader, ffn_keys: &[&str], keys: &MoeKeys) -> Result<(u64, Moe), HfError> {
     let (ffn, expert_ffn) = match keys.expert_ffn {
         ExpertFfn::Same => {
-            let ffn = r.u64("intermediate_size")?;
+            let ffn = r.first_u64(ffn_keys)?;
             (ffn, ffn)
         }
-        ExpertFfn::Key(key) => (r.u64("intermediate_size")?, r.u64(key)?),
+        ExpertFfn::Key(key) => (r.first_u64(ffn_keys)?, r.u64(key)?),
         ExpertFfn::KeyFirst(key) => {
             let expert_ffn = r.u64(key)?;
-            (
-                r.opt_u64("intermediate_size")?.unwrap_or(expert_ffn),
-                expert_ffn,
-            )
+            (r.first_opt_u64(ffn_keys)?.unwrap_or(expert_ffn), expert_ffn)
         }
     };
     let shared_ffn = match keys.shared_ffn {
@@ -447,8 +357,9 @@ fn moe(r: &Reader, keys: &MoeKeys) -> Result<(u64, Moe), HfError> {
         (experts, per_token(r, keys.per_token)?)
     };
     let shared_experts = match keys.shared_experts {
-        Some(key) => r.opt_u64(key)?.unwrap_or(0) as u32,
-        None => u32::from(shared_ffn > 0),
+        SharedCount::Key(key) => r.opt_u64(key)?.unwrap_or(0) as u32,
+        SharedCount::FromWidth => u32::from(shared_ffn > 0),
+        SharedCount::Fixed(n) => n,
     };
     let dense_layers_first = match keys.dense_first {
         DenseFirst::None => 0,
@@ -457,6 +368,7 @@ fn moe(r: &Reader, keys: &MoeKeys) -> Result<(u64, Moe), HfError> {
             Some(Value::Array(a)) => a.len() as u32,
             _ => 0,
         },
+        DenseFirst::StepMinusOne(key) => r.opt_u64(key)?.unwrap_or(1).saturating_sub(1) as u32,
     };
     let moe_every = match keys.moe_every {
         Some(key) => r.opt_u64(key)?.unwrap_or(1).max(1) as u32,
@@ -503,9 +415,11 @@ fn per_token(r: &Reader, keys: &[&str]) -> Result<u64, HfError> {
     r.u64(last)
 }
 
-/// Sliding-window layers: gpt-oss lists `layer_types`; Mistral v0.1 windows every layer at 4096.
+/// Local layers: gpt-oss lists `layer_types`; otherwise the family's pattern applies wherever the
+/// config gives a window (Mistral v0.1 windows every layer at 4096; Llama 4 chunks at 8192).
 fn sliding(r: &Reader, family: &Family) -> Result<Option<SlidingWindow>, HfError> {
-    let Some(window) = r.opt_u64("sliding_window")? else {
+    let w = &family.window;
+    let Some(window) = r.opt_u64(w.key)? else {
         return Ok(None);
     };
     if window == 0 {
@@ -515,20 +429,29 @@ fn sliding(r: &Reader, family: &Family) -> Result<Option<SlidingWindow>, HfError
     if r.opt_bool("use_sliding_window")? == Some(false) {
         return Ok(None);
     }
-    if let Some(Value::Array(types)) = r.obj.get("layer_types") {
-        let windowed = types
-            .iter()
-            .filter(|t| t.as_str() == Some("sliding_attention"))
-            .count();
-        if windowed == 0 {
-            return Ok(None);
+    let layers = match r.obj.get("layer_types") {
+        Some(Value::Array(types)) => {
+            let windowed = types
+                .iter()
+                .filter(|t| t.as_str() == Some("sliding_attention"))
+                .count();
+            if windowed == 0 {
+                return Ok(None);
+            }
+            LayerPattern {
+                every: (types.len() / windowed).max(1) as u32,
+                first: 1,
+            }
         }
-        let every = (types.len() / windowed).max(1) as u32;
-        return Ok(Some(SlidingWindow { window, every }));
-    }
+        _ => LayerPattern {
+            every: w.every,
+            first: w.first,
+        },
+    };
     Ok(Some(SlidingWindow {
         window,
-        every: family.window_every,
+        layers,
+        kind: w.kind,
     }))
 }
 
