@@ -381,6 +381,9 @@ pub struct PlanArgs {
     /// Seed of the simulations.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Most simulations the search runs (past it, fleets are screened only, and it says so).
+    #[arg(long, default_value_t = xpuscope_report::views::plan::defaults::MAX_SIMULATIONS)]
+    pub max_simulations: usize,
     /// Write the Pareto frontier per chip as an SVG chart.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<std::path::PathBuf>,

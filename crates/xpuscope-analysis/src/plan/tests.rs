@@ -238,8 +238,8 @@ fn the_export_filter_excludes_the_h100_and_h200_and_names_the_rule() {
     let rules = RuleSet::builtin().expect("rules");
     for id in ["h100-sxm", "h200-sxm"] {
         let chip = catalog().chip(id).expect("chip");
-        let out = decide(chip, &rules, date("2025-08-01"), Destination::ChinaMacau)
-            .expect("classified");
+        let out =
+            decide(chip, &rules, date("2025-08-01"), Destination::ChinaMacau).expect("classified");
         let x = out.expect_err("excluded");
         assert!(x.reason.contains("3A090.a"), "{}", x.reason);
         assert!(x.rule.contains("88 FR 73458"), "{}", x.rule);
@@ -255,7 +255,11 @@ fn the_h20_needs_a_licence_in_may_2025_and_is_kept_with_a_warning_in_august() {
     assert!(x.reason.contains("2,400"), "{}", x.reason);
     let aug = decide(h20, &rules, date("2025-08-01"), Destination::ChinaMacau).expect("ok");
     let a = aug.expect("licences assured in August 2025");
-    assert!(a.licence.to_lowercase().contains("licence"), "{}", a.licence);
+    assert!(
+        a.licence.to_lowercase().contains("licence"),
+        "{}",
+        a.licence
+    );
     assert!(!a.warnings.is_empty());
 }
 

@@ -153,8 +153,11 @@ fn resized<'a>(
     })
 }
 
-fn grow_by(n: u32) -> u32 {
-    n + (n / 8).max(1)
+/// `n` instances grown for a simulated latency `ratio` times its target: in proportion, by at
+/// least one and an eighth and at most double.
+fn grow_by(n: u32, ratio: f64) -> u32 {
+    let factor = ratio.clamp(1.125, 2.0);
+    ((f64::from(n) * factor).ceil() as u32).max(n + 1)
 }
 
 /// Simulates `c`, grows it until it meets the SLO (or passes `--max-chips`), then shrinks it
@@ -172,14 +175,21 @@ fn verify<'a>(req: &PlanRequest, c: Candidate<'a>, sims: &dyn Fn()) -> Option<Ca
         if s.meets {
             break;
         }
-        let ttft_short = s.ttft_s > req.slo.ttft_s;
-        let tpot_short = s.tpot_s > req.slo.tpot_s;
+        let ttft_ratio = s.ttft_s / req.slo.ttft_s;
+        let tpot_ratio = s.tpot_s / req.slo.tpot_s;
+        let ttft_short = ttft_ratio > 1.0;
+        let tpot_short = tpot_ratio > 1.0;
         let Some(mut next) = resized(req, &cur, |p, is_decode| {
             let inst = p.instances();
             let disagg = matches!(cur.deployment, Deployment::Disaggregated { .. });
             let grow = !disagg || (is_decode && tpot_short) || (!is_decode && ttft_short);
             if grow {
-                grow_by(inst)
+                let ratio = match (disagg, is_decode) {
+                    (false, _) => ttft_ratio.max(tpot_ratio),
+                    (true, true) => tpot_ratio,
+                    (true, false) => ttft_ratio,
+                };
+                grow_by(inst, ratio)
             } else {
                 inst
             }
@@ -230,7 +240,8 @@ fn by_key(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
 fn search_group<'a>(
     req: &PlanRequest,
     group: Vec<Candidate<'a>>,
-    bound: f64,
+    (bound, chips_bound): (f64, u32),
+    slack: f64,
     sims: &(dyn Fn() + Sync),
     budget_left: &(dyn Fn() -> bool + Sync),
 ) -> (Vec<Candidate<'a>>, bool) {
@@ -242,10 +253,13 @@ fn search_group<'a>(
             .filter_map(|x| x.costs.usd_per_hour)
             .fold(bound, f64::min);
         let met = out.iter().any(Candidate::meets_slo);
+        // A fleet no cheaper than the best found cannot beat it (variants at the same price,
+        // another engine or KV format, are left unsimulated).
         let promising = match c.costs.usd_per_hour {
-            Some(usd) => usd * BOUND_SLACK < best,
-            // Unpriced fleets rank by chips: one simulated fleet that meets is enough.
-            None => !met,
+            Some(usd) => usd * slack < best && usd < best * (1.0 - 1e-9),
+            // Unpriced fleets rank by chips: one simulated fleet that meets is enough, and one
+            // no smaller than `chips_bound` cannot beat it.
+            None => !met && c.chips() < chips_bound,
         };
         if !promising || (!met && tries >= GROUP_TRIES) {
             break;
@@ -292,20 +306,19 @@ pub fn search<'a>(
         groups.into_iter().partition(|(k, _)| k.0.contains('+'));
     // The most promising groups first, so that a cap leaves out the least promising.
     single.sort_by(|a, b| by_key(&a.1[0], &b.1[0]));
-    let run_groups = |gs: Vec<(f64, Vec<Candidate<'a>>)>| {
+    let run_groups = |gs: Vec<((f64, u32), Vec<Candidate<'a>>)>, slack: f64| {
         gs.into_par_iter()
             .with_max_len(1)
-            .map(|(bound, g)| search_group(req, g, bound, &sims, &left))
+            .map(|(bound, g)| search_group(req, g, bound, slack, &sims, &left))
             .collect::<Vec<_>>()
     };
     let mut capped = false;
     let mut out = Vec::new();
-    for (v, c) in run_groups(
-        single
-            .into_iter()
-            .map(|(_, g)| (f64::INFINITY, g))
-            .collect(),
-    ) {
+    let singles = single
+        .into_iter()
+        .map(|(_, g)| ((f64::INFINITY, u32::MAX), g))
+        .collect();
+    for (v, c) in run_groups(singles, BOUND_SLACK) {
         out.extend(v);
         capped |= c;
     }
@@ -316,18 +329,28 @@ pub fn search<'a>(
             .filter_map(|c| c.costs.usd_per_hour)
             .fold(f64::INFINITY, f64::min)
     };
-    let mut pairs: Vec<(f64, Vec<Candidate<'a>>)> = mixed
+    let own_chips = |id: &str| {
+        out.iter()
+            .filter(|c: &&Candidate<'_>| c.meets_slo() && c.chip_label() == id)
+            .map(Candidate::chips)
+            .min()
+            .unwrap_or(u32::MAX)
+    };
+    let mut pairs: Vec<((f64, u32), Vec<Candidate<'a>>)> = mixed
         .into_iter()
         .map(|((label, _), g)| {
             let bound = label
                 .split('+')
                 .map(&own_best)
                 .fold(f64::INFINITY, f64::min);
-            (bound, g)
+            let chips = label.split('+').map(&own_chips).min().unwrap_or(u32::MAX);
+            ((bound, chips), g)
         })
         .collect();
     pairs.sort_by(|a, b| by_key(&a.1[0], &b.1[0]));
-    for (v, c) in run_groups(pairs) {
+    // A pair of chip types is simulated only where the screen says it beats both of its
+    // chips' own best simulated fleets.
+    for (v, c) in run_groups(pairs, 1.0) {
         out.extend(v);
         capped |= c;
     }

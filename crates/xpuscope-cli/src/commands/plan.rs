@@ -30,7 +30,7 @@ fn options(a: &PlanArgs) -> PlanOptions {
         top: Some(a.top),
         seed: Some(a.seed),
         requests_per_rank: None,
-        max_simulations: None,
+        max_simulations: Some(a.max_simulations),
         cost: cost::options(&a.cost),
     }
 }

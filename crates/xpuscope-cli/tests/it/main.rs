@@ -5,6 +5,7 @@ mod catalog;
 mod export;
 mod hardening;
 mod perf;
+mod plan;
 mod serve;
 mod suite;
 mod util;

@@ -23,8 +23,8 @@ use crate::error::{Error, Result};
 use crate::options::CostOptions;
 
 pub use view::{
-    BindingView, CandidateView, ExcludedView, FrontierView, LaunchView, PlanView, PointView,
-    PoolView, SearchView, SloView,
+    AdmittedView, BindingView, CandidateView, ExcludedView, FrontierView, LaunchView, PlanView,
+    PointView, PoolView, SearchView, SloView,
 };
 
 /// Defaults of `plan`, shown by `--help` too.
@@ -39,7 +39,7 @@ pub mod defaults {
     /// that a plan simulates a hundred fleets in seconds.
     pub const REQUESTS_PER_RANK: u64 = 300;
     /// Most simulations in one plan.
-    pub const MAX_SIMULATIONS: usize = 150;
+    pub const MAX_SIMULATIONS: usize = 600;
 }
 
 /// Raw `plan` options (the model is resolved by the caller).
@@ -84,7 +84,7 @@ pub struct PlanOptions {
     pub seed: Option<u64>,
     /// Requests each simulated rank serves (default 300).
     pub requests_per_rank: Option<u64>,
-    /// Most simulations (default 150).
+    /// Most simulations (default 600).
     pub max_simulations: Option<usize>,
     /// Cost assumptions.
     pub cost: CostOptions,
@@ -181,24 +181,25 @@ impl<'a> PlanJob<'a> {
         if chips.is_empty() {
             return Err(Error::invalid("chips", "give at least one chip id, or all"));
         }
-        let filter =
-            match (&o.buyable_in, &o.date) {
-                (Some(d), Some(date)) => Some((
-                    Destination::parse(d).map_err(|e| Error::invalid("buyable_in", e.to_string()))?,
-                    parse_date(date)?,
-                )),
-                (Some(_), None) => return Err(Error::invalid(
+        let filter = match (&o.buyable_in, &o.date) {
+            (Some(d), Some(date)) => Some((
+                Destination::parse(d).map_err(|e| Error::invalid("buyable_in", e.to_string()))?,
+                parse_date(date)?,
+            )),
+            (Some(_), None) => {
+                return Err(Error::invalid(
                     "date",
                     "--buyable-in needs --date YYYY-MM-DD: the rules in force change with the date",
-                )),
-                (None, Some(_)) => {
-                    return Err(Error::invalid(
-                        "buyable_in",
-                        "--date applies to the export filter; give --buyable-in CN with it",
-                    ))
-                }
-                (None, None) => None,
-            };
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Error::invalid(
+                    "buyable_in",
+                    "--date applies to the export filter; give --buyable-in CN with it",
+                ))
+            }
+            (None, None) => None,
+        };
         let (mut admitted, mut excluded) = (Vec::new(), Vec::new());
         if let Some((dest, date)) = filter {
             let rules = RuleSet::builtin().map_err(ExportError::from)?;
@@ -267,9 +268,9 @@ impl<'a> PlanJob<'a> {
                 "the export filter leaves no chip to plan with: {}",
                 self.excluded
                     .iter()
-                    .map(|x| x.chip.as_str())
+                    .map(|x| format!("{} ({})", x.chip, x.reason))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join("; ")
             )));
         }
         let p = planner::plan(&self.request, &self.chips, progress)

@@ -64,8 +64,11 @@ impl PlanView {
             for x in &self.excluded {
                 let _ = writeln!(o, "  excluded {}: {} [{}]", x.chip, x.reason, x.rule);
             }
-            for w in &self.licence_warnings {
-                let _ = writeln!(o, "  kept, with a licence: {w}");
+            for a in &self.admitted {
+                let _ = writeln!(o, "  kept {} (licence: {})", a.chip, a.licence);
+                for w in &a.warnings {
+                    let _ = writeln!(o, "    {w}");
+                }
             }
         }
         for u in &self.unrunnable {

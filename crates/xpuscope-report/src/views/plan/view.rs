@@ -150,6 +150,17 @@ pub struct ExcludedView {
     pub reason: String,
 }
 
+/// A chip the export filter keeps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdmittedView {
+    /// Chip id.
+    pub chip: String,
+    /// The licence picture in words.
+    pub licence: String,
+    /// What a buyer should know: a licence to obtain, reported measures, guidance.
+    pub warnings: Vec<String>,
+}
+
 /// What binds when nothing meets the SLO.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BindingView {
@@ -220,8 +231,8 @@ pub struct PlanView {
     pub frontier: Vec<FrontierView>,
     /// Chips the export filter leaves out.
     pub excluded: Vec<ExcludedView>,
-    /// What a buyer should know of the chips kept.
-    pub licence_warnings: Vec<String>,
+    /// The chips the export filter keeps, each with its licence picture and warnings.
+    pub admitted: Vec<AdmittedView>,
     /// Chips that cannot run the model at all.
     pub unrunnable: Vec<UnrunnableView>,
     /// When nothing meets: what binds, nearest first.
@@ -418,7 +429,14 @@ impl PlanView {
                     reason: x.reason.clone(),
                 })
                 .collect(),
-            licence_warnings: admitted.iter().flat_map(|a| a.warnings.clone()).collect(),
+            admitted: admitted
+                .iter()
+                .map(|a| AdmittedView {
+                    chip: a.chip.clone(),
+                    licence: a.licence.clone(),
+                    warnings: a.warnings.clone(),
+                })
+                .collect(),
             unrunnable: p
                 .unrunnable
                 .iter()
