@@ -53,7 +53,7 @@ fn benches(c: &mut Criterion) {
     };
     let rank = Rank::new(config, &model, 2000, 500).expect("runs");
     c.bench_function("plan/screen_steady_state_llama70b_h200_tp4", |b| {
-        b.iter(|| rank.aggregated(std::hint::black_box(2.0), 0.9))
+        b.iter(|| rank.aggregated(std::hint::black_box(2.0), 0.9));
     });
 
     let five: Vec<_> = ["h20", "h200-sxm", "h100-sxm", "ascend-910c", "mi308x"]
@@ -64,12 +64,12 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("plan/whole");
     g.sample_size(10);
     g.bench_function("deepseek_r1_five_chips", |b| {
-        b.iter(|| plan(&r1, &five, None).expect("plan"))
+        b.iter(|| plan(&r1, &five, None).expect("plan"));
     });
     let all: Vec<_> = cat.chips().iter().collect();
     let l70 = request(&cat, "llama-3.1-70b", 10.0, 2000, 500);
     g.bench_function("llama70b_every_chip", |b| {
-        b.iter(|| plan(&l70, &all, None).expect("plan"))
+        b.iter(|| plan(&l70, &all, None).expect("plan"));
     });
     g.finish();
 }

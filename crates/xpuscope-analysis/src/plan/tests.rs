@@ -136,21 +136,28 @@ fn a_power_cap_removes_fleets_that_draw_more() {
 }
 
 #[test]
-fn heterogeneous_pools_put_prefill_and_decode_on_their_own_chips() {
-    let p = plan(&small(8.0, 1.0, 0.03), &chips(&["h100-sxm", "l40s"]), None).expect("plan");
-    let mixed = p
-        .candidates
-        .iter()
-        .find(|c| c.chip_label().contains('+'))
-        .expect("a mixed fleet was simulated");
-    let Deployment::Disaggregated {
-        prefill, decode, ..
-    } = mixed.deployment
-    else {
-        panic!("a mixed fleet is disaggregated")
+fn heterogeneous_pools_put_prefill_and_decode_on_their_own_chips_only_when_asked() {
+    let mixed = |heterogeneous: bool| {
+        let mut req = small(8.0, 1.0, 0.03);
+        req.heterogeneous = heterogeneous;
+        let ranks: Vec<screen::Rank<'_>> = chips(&["h100-sxm", "l40s"])
+            .into_iter()
+            .flat_map(|c| space::configs(c, &req.model, &req.engines))
+            .filter_map(|c| screen::Rank::new(c, &req.model, req.input_len, req.output_len).ok())
+            .collect();
+        fleet::size_all(&req, &ranks)
+            .candidates
+            .iter()
+            .filter(|c| match c.deployment {
+                Deployment::Disaggregated {
+                    prefill, decode, ..
+                } => prefill.config.chip.id != decode.config.chip.id,
+                Deployment::Aggregated(_) => false,
+            })
+            .count()
     };
-    assert_ne!(prefill.config.chip.id, decode.config.chip.id);
-    assert!(mixed.simulated.is_some());
+    assert!(mixed(true) > 0);
+    assert_eq!(mixed(false), 0);
 }
 
 #[test]
