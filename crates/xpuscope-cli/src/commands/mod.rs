@@ -13,8 +13,6 @@ mod sweep;
 pub mod train;
 mod validate;
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 use xpuscope_model::Catalog;
 
@@ -28,15 +26,8 @@ pub struct Ctx {
 
 /// Runs one parsed command line and returns what to print.
 pub fn run(args: Args) -> Result<String> {
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(env) = std::env::var_os(crate::load::CATALOG_ENV) {
-        if !env.is_empty() {
-            dirs.push(PathBuf::from(env));
-        }
-    }
-    dirs.extend(args.catalog.iter().cloned());
     let ctx = Ctx {
-        catalog: crate::load::catalog(&dirs)?,
+        catalog: crate::load::catalog(&crate::load::catalog_dirs(&args.catalog))?,
         format: args.format,
     };
     match &args.command {
