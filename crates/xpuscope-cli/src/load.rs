@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use xpuscope_model::{Catalog, Model};
 
-pub use xpuscope_io::{catalog_dirs, today, TEXT_LIMIT_BYTES};
+pub use xpuscope_io::{catalog_dirs, today, TEXT_LIMIT_BYTES, TRACE_LIMIT_BYTES};
 
 /// The built-in catalogue plus every `*.toml` under the user's directories, later ones overriding.
 pub fn catalog(dirs: &[PathBuf]) -> Result<Catalog> {

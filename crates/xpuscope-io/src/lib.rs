@@ -18,6 +18,9 @@ use xpuscope_model::{Catalog, Model};
 /// kilobytes, and `/dev/zero` must not grow memory without end.
 pub const TEXT_LIMIT_BYTES: u64 = 16 << 20;
 
+/// The largest trace read: the public Azure and Mooncake traces are tens of megabytes.
+pub const TRACE_LIMIT_BYTES: u64 = 256 << 20;
+
 /// The environment variable naming an extra catalogue directory.
 pub const CATALOG_ENV: &str = "XPUSCOPE_CATALOG";
 
