@@ -28,24 +28,25 @@ pub const CATALOG_ENV: &str = "XPUSCOPE_CATALOG";
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file or directory could not be opened or read.
-    #[error("cannot read {what} `{path}`: {source}")]
+    #[error("cannot read {what} `{path}`: {reason}")]
     Read {
         /// What the file is (`trace`, `model config`, `catalogue directory`).
         what: &'static str,
         /// The path as given.
         path: String,
-        /// The operating system's reason.
-        source: std::io::Error,
+        /// The operating system's reason (part of the sentence, so not a separate cause that
+        /// `anyhow` would print a second time).
+        reason: std::io::Error,
     },
     /// The file is not UTF-8 text.
-    #[error("cannot read {what} `{path}` as UTF-8 text: {source}")]
+    #[error("cannot read {what} `{path}` as UTF-8 text: {reason}")]
     NotText {
         /// What the file is.
         what: &'static str,
         /// The path as given.
         path: String,
         /// The decoder's reason.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The file is larger than any such file needs to be.
     #[error("{what} `{path}` is larger than {limit_mib} MiB, more than any {what} needs; check the path")]
@@ -90,10 +91,10 @@ pub fn catalog_dirs(given: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let unreadable = |source| LoadError::Read {
+    let unreadable = |reason| LoadError::Read {
         what: "catalogue directory",
         path: dir.display().to_string(),
-        source,
+        reason,
     };
     for entry in std::fs::read_dir(dir).map_err(unreadable)? {
         let p = entry.map_err(unreadable)?.path();
@@ -184,18 +185,18 @@ fn kebab(s: &str) -> String {
 pub fn text_file(path: &Path, limit: u64, what: &'static str) -> Result<String> {
     use std::io::Read;
     let shown = || path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|source| LoadError::Read {
+    let f = std::fs::File::open(path).map_err(|reason| LoadError::Read {
         what,
         path: shown(),
-        source,
+        reason,
     })?;
     let mut text = String::new();
     f.take(limit + 1)
         .read_to_string(&mut text)
-        .map_err(|source| LoadError::NotText {
+        .map_err(|reason| LoadError::NotText {
             what,
             path: shown(),
-            source,
+            reason,
         })?;
     if text.len() as u64 > limit {
         return Err(LoadError::TooLarge {
@@ -231,11 +232,10 @@ mod tests {
     #[test]
     fn missing_and_oversized_files_say_which() {
         let e = text_file(Path::new("/nonexistent.toml"), 10, "claims file").unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("cannot read claims file `/nonexistent.toml`: "),
-            "{e}"
-        );
+        let m = e.to_string();
+        assert!(m.starts_with("cannot read claims file `/nonexistent.toml`: "), "{m}");
+        // The reason is in the sentence and is not also a cause, which `anyhow` would repeat.
+        assert!(std::error::Error::source(&e).is_none());
         let e = text_file(Path::new("/dev/zero"), 1 << 20, "trace").unwrap_err();
         assert_eq!(
             e.to_string(),
