@@ -233,7 +233,10 @@ mod tests {
     fn missing_and_oversized_files_say_which() {
         let e = text_file(Path::new("/nonexistent.toml"), 10, "claims file").unwrap_err();
         let m = e.to_string();
-        assert!(m.starts_with("cannot read claims file `/nonexistent.toml`: "), "{m}");
+        assert!(
+            m.starts_with("cannot read claims file `/nonexistent.toml`: "),
+            "{m}"
+        );
         // The reason is in the sentence and is not also a cause, which `anyhow` would repeat.
         assert!(std::error::Error::source(&e).is_none());
         let e = text_file(Path::new("/dev/zero"), 1 << 20, "trace").unwrap_err();
