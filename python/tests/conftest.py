@@ -71,3 +71,20 @@ def cli() -> Cli:
 def _no_user_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
     # Both front ends read XPUSCOPE_CATALOG; a developer's own must not change the answers.
     monkeypatch.delenv("XPUSCOPE_CATALOG", raising=False)
+
+
+@pytest.fixture
+def hide(monkeypatch: pytest.MonkeyPatch):
+    """`hide("pandas")` makes importing that top-level module fail, as if it were not installed."""
+    import builtins
+
+    real = builtins.__import__
+    hidden = set()
+
+    def guarded(name, *args, **kwargs):
+        if name.split(".")[0] in hidden:
+            raise ImportError(f"{name} is hidden by the test")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", guarded)
+    return hidden.add

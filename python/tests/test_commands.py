@@ -208,17 +208,8 @@ def test_sweep_is_a_dataframe_with_the_csv_columns(cli):
     assert list(df.columns) == csv.splitlines()[0].split(",")
 
 
-def test_sweep_is_a_list_of_dicts_without_pandas(cli, monkeypatch):
-    import builtins
-
-    real = builtins.__import__
-
-    def no_pandas(name, *args, **kwargs):
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("no pandas here")
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_pandas)
+def test_sweep_is_a_list_of_dicts_without_pandas(cli, hide):
+    hide("pandas")
     grid, flags = SWEEPS[3]
     rows = xpuscope.sweep(**grid)
     assert rows == cli.json_lines("sweep", *flags)

@@ -61,17 +61,8 @@ GRID = {
 }
 
 
-def test_without_ray_the_distributed_sweep_runs_locally(monkeypatch):
-    import builtins
-
-    real = builtins.__import__
-
-    def no_ray(name, *args, **kwargs):
-        if name == "ray" or name.startswith("ray."):
-            raise ImportError("no ray here")
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_ray)
+def test_without_ray_the_distributed_sweep_runs_locally(hide):
+    hide("ray")
     local = xpuscope.sweep(**GRID)
     got = xpuscope.distributed.sweep(GRID)
     _assert_same(got, local)
