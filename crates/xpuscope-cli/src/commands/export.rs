@@ -2,10 +2,7 @@
 //! default date, and the classification, timeline or design to threshold printed as text or JSON.
 //! The export crate decides and the report layer renders; every output carries the disclaimer.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use anyhow::{bail, Result};
-use xpuscope_model::chip::Date;
 use xpuscope_report::views::export::{self, DesignOptions, ExportOptions};
 
 use super::{json, Ctx, Output};
@@ -20,7 +17,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<String> {
             datacenter: args.datacenter,
             memory_bandwidth_gbs: args.memory_bandwidth_gbs,
         }
-        .resolve(today())?;
+        .resolve(crate::load::today())?;
         let view = export::design(&spec)?;
         return Ok(match ctx.format {
             Output::Json => json(&view)?,
@@ -31,7 +28,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<String> {
         date: args.date.clone(),
         set: args.set.clone(),
     }
-    .resolve(today())?;
+    .resolve(crate::load::today())?;
     let Some(id) = &args.chip else {
         bail!("give a chip id, or --design with --die-area-mm2");
     };
@@ -48,12 +45,4 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<String> {
         Output::Json => json(&view)?,
         Output::Text => view.text(),
     })
-}
-
-/// Today's date in UTC from the system clock (the library never reads the clock).
-fn today() -> Date {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    export::date_from_unix_days(days as i64)
 }

@@ -14,8 +14,6 @@ mod sweep;
 pub mod train;
 mod validate;
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Result};
 use xpuscope_model::Catalog;
 
@@ -38,19 +36,12 @@ pub struct Ctx {
 
 /// Runs one parsed command line and returns what to print.
 pub fn run(args: Args) -> Result<String> {
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(env) = std::env::var_os(crate::load::CATALOG_ENV) {
-        if !env.is_empty() {
-            dirs.push(PathBuf::from(env));
-        }
-    }
-    dirs.extend(args.catalog.iter().cloned());
     let csv = args.format == Format::Csv;
     if csv && !matches!(args.command, Command::Chips(_) | Command::Sweep(_)) {
         bail!("--format csv is for `chips` and `sweep`; use --format text or --format json here");
     }
     let ctx = Ctx {
-        catalog: crate::load::catalog(&dirs)?,
+        catalog: crate::load::catalog(&crate::load::catalog_dirs(&args.catalog))?,
         // `sweep`'s text output is CSV.
         format: if args.format == Format::Json {
             Output::Json

@@ -9,9 +9,6 @@ use xpuscope_report::views::serve::{ServeJob, ServeOptions, TraceText};
 use super::{json, Ctx, Output};
 use crate::cli::{FlagName, ServeArgs};
 
-/// The largest trace read: the public Azure and Mooncake traces are tens of megabytes.
-const TRACE_LIMIT_BYTES: u64 = 256 << 20;
-
 /// Steps a timeline keeps at most: enough for any run a person would plot.
 const TIMELINE_STEPS: usize = 1_000_000;
 
@@ -62,7 +59,7 @@ pub fn run(ctx: &Ctx, a: &ServeArgs) -> Result<String> {
     if let Some(path) = &a.trace {
         o.trace = Some(TraceText {
             name: path.display().to_string(),
-            text: crate::load::text_file(path, TRACE_LIMIT_BYTES, "trace")?,
+            text: crate::load::text_file(path, crate::load::TRACE_LIMIT_BYTES, "trace")?,
         });
     }
     let job = ServeJob::new(chip, model, &o)?;

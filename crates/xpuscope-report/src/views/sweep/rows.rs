@@ -191,7 +191,8 @@ impl SweepRows {
         }
     }
 
-    fn columns(&self) -> &'static [&'static str] {
+    /// The columns of these rows, in CSV order (a DataFrame's columns, for Python).
+    pub fn columns(&self) -> &'static [&'static str] {
         match self {
             SweepRows::Infer(_) => INFER_COLUMNS,
             SweepRows::Train(_) => TRAIN_COLUMNS,
