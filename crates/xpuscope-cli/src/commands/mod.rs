@@ -12,6 +12,7 @@ mod serve;
 mod sweep;
 pub mod train;
 mod validate;
+mod web;
 
 use std::path::PathBuf;
 
@@ -53,6 +54,7 @@ pub fn run(args: Args) -> Result<String> {
         Command::Sweep(a) => sweep::run(&ctx, a),
         Command::Roofline(a) => roofline::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Web(a) => web::run(ctx, a),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::table::{num, Align, Table};
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// The whole chip catalogue (`xpuscope chips`): in JSON, the list of spec sheets.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct ChipsView {
     /// One spec sheet per chip, in catalogue order.

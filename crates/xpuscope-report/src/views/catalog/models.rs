@@ -10,7 +10,7 @@ use xpuscope_model::model::{MlpKind, Model};
 use crate::table::{sig, Align, Table};
 
 /// Mixture-of-experts layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct MoeView {
     /// Routed experts per MoE layer.
     pub experts: u32,
@@ -31,7 +31,7 @@ pub struct MoeView {
 }
 
 /// Multi-head latent attention widths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct MlaView {
     /// Rank of the query compression.
     pub q_lora_rank: u64,
@@ -46,7 +46,7 @@ pub struct MlaView {
 }
 
 /// Sliding-window attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SlidingWindowView {
     /// Tokens a windowed layer attends to.
     pub window: u64,
@@ -55,7 +55,7 @@ pub struct SlidingWindowView {
 }
 
 /// One model's architecture (`xpuscope model ID`, and each entry of `xpuscope models`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ModelView {
     /// Model id.
     pub id: String,
@@ -301,7 +301,7 @@ impl ModelView {
 }
 
 /// The whole model catalogue (`xpuscope models`): in JSON, the list of architectures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct ModelsView {
     /// One entry per model, in catalogue order.
