@@ -9,3 +9,4 @@ mod serve;
 mod suite;
 mod util;
 mod views;
+mod web;
