@@ -102,7 +102,7 @@ impl Pool {
     }
 }
 
-/// Refuses an over-long request target (414), a POST that is not JSON (415: this also makes a
+/// Refuses an over-long request target (414), a body declared larger than the limit (413), a POST that is not JSON (415: this also makes a
 /// cross-site form post a CORS-preflighted request, which this server never approves), and,
 /// when bound to loopback, a `Host` that is not a loopback name (421: a DNS-rebinding page).
 pub async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
@@ -115,6 +115,22 @@ pub async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Respo
                 s.settings.max_uri_bytes
             ),
             Some("query"),
+        )
+        .into_response();
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > s.settings.max_body_bytes as u64) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is larger than the limit of {} bytes",
+                s.settings.max_body_bytes
+            ),
+            Some("body"),
         )
         .into_response();
     }
