@@ -52,13 +52,21 @@ function showError(err, form) {
   box.textContent = err.message;
   box.hidden = false;
   if (form && err.field) {
-    // `options.deployment.input_len`, `input_len` and `chips[1]` all point at a form field.
-    const leaf = err.field.replace(/\[\d+\]$/, '').split('.').pop();
-    for (const input of form.elements) {
-      const opt = (input.dataset.opt || '').split('.').pop();
-      if (input.name === leaf || opt === leaf) input.classList.add('invalid');
-    }
+    for (const input of fieldInputs(form, err.field)) input.classList.add('invalid');
   }
+}
+
+/**
+ * The inputs an error's field names: a body path (`options.deployment.input_len`, `chips[1]`)
+ * exactly, an option as the CLI spells it (`input_len`) by the last part of its path.
+ */
+function fieldInputs(form, field) {
+  const all = [...form.elements].filter((e) => e.dataset.opt);
+  const item = field.match(/^(\w+)\[(\d+)\]$/);
+  if (item) return all.filter((e) => e.dataset.opt === item[1] && e.dataset.list === item[2]);
+  if (field.includes('.')) return all.filter((e) => e.dataset.opt === field);
+  const option = all.filter((e) => e.dataset.opt.startsWith('options.') && e.dataset.opt.endsWith(`.${field}`));
+  return option.length ? option : all.filter((e) => e.dataset.opt === field);
 }
 
 async function busy(work) {
@@ -403,7 +411,12 @@ async function go(name, params, push = true) {
   if (!v.auto && !params.size) return;
   try {
     await busy(() => v.run(form ? formParams(form) : params, form));
-  } catch (e) { showError(e, form); }
+  } catch (e) {
+    // A failed run leaves no stale answer on the screen beside its error.
+    const result = $(`${name}-result`);
+    if (result) result.hidden = true;
+    showError(e, form);
+  }
 }
 
 function fromLocation() {
