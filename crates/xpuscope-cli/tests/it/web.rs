@@ -92,7 +92,8 @@ fn ok_json(s: &Server, (status, body): (u16, String), what: &str) -> Value {
 
 /// One endpoint and the command line that must print the same JSON.
 struct Case {
-    cli: &'static [&'static str],
+    /// The command line, split at spaces.
+    cli: &'static str,
     path: &'static str,
     body: Option<Value>,
 }
@@ -100,38 +101,22 @@ struct Case {
 fn cases() -> Vec<Case> {
     let c = |cli, path, body| Case { cli, path, body };
     vec![
-        c(&["chips"], "/api/chips", None),
-        c(&["chip", "h20"], "/api/chips/h20", None),
-        c(&["models"], "/api/models", None),
-        c(&["model", "deepseek-v3"], "/api/models/deepseek-v3", None),
+        c("chips", "/api/chips", None),
+        c("chip h20", "/api/chips/h20", None),
+        c("models", "/api/models", None),
+        c("model deepseek-v3", "/api/models/deepseek-v3", None),
         c(
-            &["export", "h20", "--date", "2025-08-01"],
+            "export h20 --date 2025-08-01",
             "/api/export/h20?date=2025-08-01",
             None,
         ),
         c(
-            &["export", "h100-sxm", "--timeline"],
+            "export h100-sxm --timeline",
             "/api/export/h100-sxm/timeline",
             None,
         ),
         c(
-            &[
-                "infer",
-                "--chip",
-                "h100-sxm",
-                "--model",
-                "llama-3.1-70b",
-                "--tp",
-                "4",
-                "--weights",
-                "fp8",
-                "--input-len",
-                "2048",
-                "--output-len",
-                "256",
-                "--batch",
-                "16",
-            ],
+            "infer --chip h100-sxm --model llama-3.1-70b --tp 4 --weights fp8 --input-len 2048 --output-len 256 --batch 16",
             "/api/infer",
             Some(
                 json!({"chip": "h100-sxm", "model": "llama-3.1-70b", "options":
@@ -139,27 +124,7 @@ fn cases() -> Vec<Case> {
             ),
         ),
         c(
-            &[
-                "infer",
-                "--chip",
-                "h20",
-                "--model",
-                "deepseek-v3",
-                "--tp",
-                "8",
-                "--ep",
-                "8",
-                "--weights",
-                "fp8",
-                "--kv-cache",
-                "fp8",
-                "--input-len",
-                "1024",
-                "--output-len",
-                "512",
-                "--batch",
-                "max",
-            ],
+            "infer --chip h20 --model deepseek-v3 --tp 8 --ep 8 --weights fp8 --kv-cache fp8 --input-len 1024 --output-len 512 --batch max",
             "/api/infer",
             Some(
                 json!({"chip": "h20", "model": "deepseek-v3", "options": {"tp": 8, "ep": 8,
@@ -168,25 +133,7 @@ fn cases() -> Vec<Case> {
             ),
         ),
         c(
-            &[
-                "serve",
-                "--chip",
-                "h100-sxm",
-                "--model",
-                "llama-3.1-8b",
-                "--input-len",
-                "512",
-                "--output-len",
-                "128",
-                "--concurrency",
-                "16",
-                "--requests",
-                "200",
-                "--slo-ttft",
-                "0.5",
-                "--slo-tpot",
-                "0.05",
-            ],
+            "serve --chip h100-sxm --model llama-3.1-8b --input-len 512 --output-len 128 --concurrency 16 --requests 200 --slo-ttft 0.5 --slo-tpot 0.05",
             "/api/serve",
             Some(
                 json!({"chip": "h100-sxm", "model": "llama-3.1-8b", "options": {
@@ -195,27 +142,7 @@ fn cases() -> Vec<Case> {
             ),
         ),
         c(
-            &[
-                "serve",
-                "--chip",
-                "h20",
-                "--model",
-                "llama-3.1-8b",
-                "--engine",
-                "sglang",
-                "--input-len",
-                "1024",
-                "--output-len",
-                "64",
-                "--request-rate",
-                "4",
-                "--requests",
-                "100",
-                "--seed",
-                "7",
-                "--length-range",
-                "0.5",
-            ],
+            "serve --chip h20 --model llama-3.1-8b --engine sglang --input-len 1024 --output-len 64 --request-rate 4 --requests 100 --seed 7 --length-range 0.5",
             "/api/serve",
             Some(
                 json!({"chip": "h20", "model": "llama-3.1-8b", "options": {"engine": "sglang",
@@ -224,23 +151,7 @@ fn cases() -> Vec<Case> {
             ),
         ),
         c(
-            &[
-                "train",
-                "--chip",
-                "h100-sxm",
-                "--chips",
-                "16",
-                "--model",
-                "llama-3.1-8b",
-                "--tp",
-                "2",
-                "--seq-len",
-                "4096",
-                "--global-batch",
-                "64",
-                "--tokens",
-                "1e11",
-            ],
+            "train --chip h100-sxm --chips 16 --model llama-3.1-8b --tp 2 --seq-len 4096 --global-batch 64 --tokens 1e11",
             "/api/train",
             Some(
                 json!({"chip": "h100-sxm", "model": "llama-3.1-8b", "options": {"chips": 16,
@@ -248,20 +159,7 @@ fn cases() -> Vec<Case> {
             ),
         ),
         c(
-            &[
-                "train",
-                "--chip",
-                "h20",
-                "--chips",
-                "8",
-                "--model",
-                "llama-3.1-8b",
-                "--seq-len",
-                "2048",
-                "--global-batch",
-                "32",
-                "--search",
-            ],
+            "train --chip h20 --chips 8 --model llama-3.1-8b --seq-len 2048 --global-batch 32 --search",
             "/api/train",
             Some(
                 json!({"chip": "h20", "model": "llama-3.1-8b", "options": {"chips": 8,
@@ -269,19 +167,12 @@ fn cases() -> Vec<Case> {
             ),
         ),
         c(
-            &[
-                "compare",
-                "h100-sxm",
-                "h20",
-                "ascend-910b",
-                "--model",
-                "llama-3.1-8b",
-            ],
+            "compare h100-sxm h20 ascend-910b --model llama-3.1-8b",
             "/api/compare",
             Some(json!({"chips": ["h100-sxm", "h20", "ascend-910b"], "model": "llama-3.1-8b"})),
         ),
         c(
-            &["roofline", "h100-sxm", "h20", "--batch", "4"],
+            "roofline h100-sxm h20 --batch 4",
             "/api/roofline",
             Some(json!({"chips": ["h100-sxm", "h20"], "options": {"batch": 4}})),
         ),
@@ -319,7 +210,8 @@ fn scratch(name: &str) -> std::path::PathBuf {
 fn every_endpoint_answers_what_the_cli_prints() {
     let s = Server::start();
     for case in cases() {
-        let cli = util::json(case.cli);
+        let args: Vec<&str> = case.cli.split_whitespace().collect();
+        let cli = util::json(&args);
         let got = match &case.body {
             None => s.get(case.path),
             Some(b) => s.post(case.path, b),
@@ -334,8 +226,7 @@ fn every_endpoint_answers_what_the_cli_prints() {
         if let Some(at) = first_difference(&api, &cli, "") {
             panic!(
                 "{} differs from `xpuscope {}` at `{at}`",
-                case.path,
-                case.cli.join(" ")
+                case.path, case.cli
             );
         }
     }
@@ -404,17 +295,10 @@ fn every_endpoint_answers_what_the_cli_prints() {
 fn a_mistake_is_a_4xx_with_the_cli_sentence_and_the_field() {
     let s = Server::start();
     // The same sentence the CLI prints, for the same mistake.
-    let (code, _, err) = util::run(&[
-        "infer",
-        "--chip",
-        "h10",
-        "--model",
-        "llama-3.1-8b",
-        "--input-len",
-        "1",
-        "--output-len",
-        "1",
-    ]);
+    let args: Vec<&str> = "infer --chip h10 --model llama-3.1-8b --input-len 1 --output-len 1"
+        .split_whitespace()
+        .collect();
+    let (code, _, err) = util::run(&args);
     assert_eq!(code, 2);
     let (status, body) = s.post(
         "/api/infer",

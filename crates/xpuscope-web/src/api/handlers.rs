@@ -43,6 +43,18 @@ impl IntoResponse for Document {
     }
 }
 
+/// The media type of a chart.
+const SVG: &str = "image/svg+xml";
+
+/// Runs `draw` in the simulation pool and answers with the document it returns.
+async fn document<F>(s: &AppState, media: &'static str, draw: F) -> ApiResult<Document>
+where
+    F: FnOnce() -> ApiResult<String> + Send + 'static,
+{
+    let text = s.pool.run(draw).await?;
+    Ok(Document { media, text })
+}
+
 /// A chip from a request body (422 naming `field` when unknown, with the closest ids).
 fn chip<'a>(catalog: &'a Catalog, id: &str, field: &str) -> ApiResult<&'a Chip> {
     catalog
@@ -187,13 +199,9 @@ pub async fn serve_timeline_svg(
     State(s): State<AppState>,
     Body(r): Body<ServeRequest>,
 ) -> ApiResult<Document> {
-    let pool = Arc::clone(&s.pool);
-    pool.run(move || {
-        let v = serve_view(&s, &r, timeline_steps(&s, &r))?;
-        Ok(Document {
-            media: "image/svg+xml",
-            text: v.timeline_svg(),
-        })
+    let st = s.clone();
+    document(&s, SVG, move || {
+        Ok(serve_view(&st, &r, timeline_steps(&st, &r))?.timeline_svg())
     })
     .await
 }
@@ -203,13 +211,9 @@ pub async fn serve_timeline_csv(
     State(s): State<AppState>,
     Body(r): Body<ServeRequest>,
 ) -> ApiResult<Document> {
-    let pool = Arc::clone(&s.pool);
-    pool.run(move || {
-        let v = serve_view(&s, &r, timeline_steps(&s, &r))?;
-        Ok(Document {
-            media: "text/csv",
-            text: v.timeline_csv(),
-        })
+    let st = s.clone();
+    document(&s, "text/csv", move || {
+        Ok(serve_view(&st, &r, timeline_steps(&st, &r))?.timeline_csv())
     })
     .await
 }
@@ -255,13 +259,10 @@ pub async fn compare_svg(
     State(s): State<AppState>,
     Body(r): Body<CompareRequest>,
 ) -> ApiResult<Document> {
-    let pool = Arc::clone(&s.pool);
-    pool.run(move || {
-        let v = compare_view(&s, &r)?;
-        Ok(Document {
-            media: "image/svg+xml",
-            text: xpuscope_report::charts::compare_svg(&v.comparison),
-        })
+    let st = s.clone();
+    document(&s, SVG, move || {
+        let v = compare_view(&st, &r)?;
+        Ok(xpuscope_report::charts::compare_svg(&v.comparison))
     })
     .await
 }
@@ -291,15 +292,8 @@ pub async fn roofline_svg(
     State(s): State<AppState>,
     Body(r): Body<RooflineRequest>,
 ) -> ApiResult<Document> {
-    let pool = Arc::clone(&s.pool);
-    pool.run(move || {
-        let v = roofline_view(&s, &r)?;
-        Ok(Document {
-            media: "image/svg+xml",
-            text: v.svg(),
-        })
-    })
-    .await
+    let st = s.clone();
+    document(&s, SVG, move || Ok(roofline_view(&st, &r)?.svg())).await
 }
 
 /// `GET /api/openapi.json`.
