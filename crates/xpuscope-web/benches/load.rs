@@ -42,12 +42,67 @@ fn arg(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// Latencies in 10 µs buckets up to 200 ms (and the slower ones kept as they are): allocated
+/// once, so the load test's own memory does not grow with the requests it counts.
+struct Histogram {
+    buckets: Vec<u32>,
+    slow_us: Vec<u64>,
+}
+
+const BUCKET_US: u64 = 10;
+const BUCKETS: usize = 20_000;
+
+impl Histogram {
+    fn new() -> Histogram {
+        Histogram {
+            buckets: vec![0; BUCKETS],
+            slow_us: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, us: u64) {
+        match usize::try_from(us / BUCKET_US) {
+            Ok(i) if i < BUCKETS => self.buckets[i] += 1,
+            _ => self.slow_us.push(us),
+        }
+    }
+
+    fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
+            *a += b;
+        }
+        self.slow_us.extend(&other.slow_us);
+    }
+
+    fn count(&self) -> u64 {
+        self.buckets.iter().map(|&c| u64::from(c)).sum::<u64>() + self.slow_us.len() as u64
+    }
+
+    /// The nearest-rank quantile `q`, in ms (a bucket's upper edge).
+    fn quantile_ms(&mut self, q: f64) -> f64 {
+        let n = self.count();
+        if n == 0 {
+            return f64::NAN;
+        }
+        let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
+        let mut seen = 0;
+        for (i, &c) in self.buckets.iter().enumerate() {
+            seen += u64::from(c);
+            if seen >= rank {
+                return ((i as u64 + 1) * BUCKET_US) as f64 / 1e3;
+            }
+        }
+        self.slow_us.sort_unstable();
+        let k = usize::try_from(rank - seen - 1).unwrap_or(0);
+        self.slow_us[k.min(self.slow_us.len() - 1)] as f64 / 1e3
+    }
+}
+
 /// What one phase measured.
 struct Phase {
-    requests: usize,
     failures: usize,
     elapsed: Duration,
-    latencies_us: Vec<u64>,
+    latencies: Histogram,
 }
 
 async fn client(
@@ -55,14 +110,14 @@ async fn client(
     path: &'static str,
     body: &'static str,
     deadline: Instant,
-) -> (Vec<u64>, usize) {
+) -> (Histogram, usize) {
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.set_nodelay(true).unwrap();
     let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .unwrap();
     tokio::spawn(conn);
-    let mut lat = Vec::new();
+    let mut lat = Histogram::new();
     let mut failures = 0;
     while Instant::now() < deadline {
         let req = Request::post(path)
@@ -79,7 +134,7 @@ async fn client(
             }
             Err(_) => false,
         };
-        lat.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
+        lat.record(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
         if !ok {
             failures += 1;
             if send.ready().await.is_err() {
@@ -135,39 +190,34 @@ fn run_phase(
     let elapsed = start.elapsed();
     done.store(true, Ordering::Relaxed);
     sampler.join().unwrap();
-    let mut latencies_us: Vec<u64> = results
-        .iter()
-        .flat_map(|(l, _)| l.iter().copied())
-        .collect();
-    latencies_us.sort_unstable();
+    let mut latencies = Histogram::new();
+    for (h, _) in &results {
+        latencies.merge(h);
+    }
     Phase {
-        requests: latencies_us.len(),
         failures: results.iter().map(|(_, f)| f).sum(),
         elapsed,
-        latencies_us,
+        latencies,
     }
 }
 
-fn report(name: &str, clients: u64, p: &Phase) {
-    let pct = |q: f64| {
-        let n = p.latencies_us.len();
-        if n == 0 {
-            return f64::NAN;
-        }
-        // Nearest rank.
-        let i = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
-        p.latencies_us[i] as f64 / 1e3
-    };
+fn report(name: &str, clients: u64, p: &mut Phase) {
+    let requests = p.latencies.count();
+    let (p50, p99, max) = (
+        p.latencies.quantile_ms(0.50),
+        p.latencies.quantile_ms(0.99),
+        p.latencies.quantile_ms(1.0),
+    );
     let (rss, hwm) = memory_mib();
     println!(
         "{name}: {clients} clients, {:.1} s: {} requests ({:.0}/s), {} failed; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; rss {rss:.1} MiB, peak {hwm:.1} MiB",
         p.elapsed.as_secs_f64(),
-        p.requests,
-        p.requests as f64 / p.elapsed.as_secs_f64(),
+        requests,
+        requests as f64 / p.elapsed.as_secs_f64(),
         p.failures,
-        pct(0.50),
-        pct(0.99),
-        pct(1.0),
+        p50,
+        p99,
+        max,
     );
 }
 
@@ -209,10 +259,10 @@ fn main() {
         },
     ));
 
-    let p = run_phase(addr, "/api/infer", INFER, clients, seconds);
-    report("POST /api/infer", clients, &p);
-    let p = run_phase(addr, "/api/serve", SERVE, serve_clients, seconds);
-    report("POST /api/serve", serve_clients, &p);
+    let mut p = run_phase(addr, "/api/infer", INFER, clients, seconds);
+    report("POST /api/infer", clients, &mut p);
+    let mut p = run_phase(addr, "/api/serve", SERVE, serve_clients, seconds);
+    report("POST /api/serve", serve_clients, &mut p);
 
     let _ = stop.send(());
     server.block_on(handle).unwrap().unwrap();
