@@ -219,15 +219,20 @@ const chipColumns = [
   { label: 'bandwidth (TB/s)', get: (c) => c.memory_bandwidth_bytes_per_s / 1e12, prov: 'memory_bandwidth_gbs' },
   { label: 'BF16 (TFLOP/s)', get: (c) => (c.dense_flops_per_s || {}).bf16 / 1e12, prov: 'dense.bf16' },
   { label: 'FP8 (TFLOP/s)', get: (c) => (c.dense_flops_per_s || {}).fp8 / 1e12, prov: 'dense.fp8' },
-  { label: 'scale-up (GB/s)', get: (c) => (c.scale_up || {}).bidirectional_bytes_per_s / 1e9, prov: 'scale_up_bidirectional_gbs' },
+  { label: 'scale-up (GB/s)', get: (c) => (c.scale_up || {}).bidirectional_bytes_per_s / 1e9, prov: ['scale_up.bidirectional_gbs', 'scale_up.per_direction_gbs'] },
   { label: 'TDP (W)', get: (c) => c.tdp_w, prov: 'tdp_w' },
   { label: 'price ($)', get: (c) => c.price_usd, prov: 'price_usd' },
 ];
 
-function provenance(chip, key) {
-  const p = (chip.provenance || {})[key];
-  if (!p) return null;
-  return `${p.grade}: ${p.source}${p.note ? ` (${p.note})` : ''}`;
+/** A value's provenance: the first of its keys the chip has (a figure may be given either way). */
+function provOf(chip, keys) {
+  for (const k of [].concat(keys)) if ((chip.provenance || {})[k]) return chip.provenance[k];
+  return null;
+}
+
+function provenance(chip, keys) {
+  const p = provOf(chip, keys);
+  return p ? `${p.grade}: ${p.source}${p.note ? ` (${p.note})` : ''}` : null;
 }
 
 const chipTable = { data: [], sort: 0, dir: 1 };
@@ -256,7 +261,7 @@ function drawChips() {
   }, ...chipColumns.map((col) => {
     const v = col.get(c);
     const prov = col.prov ? provenance(c, col.prov) : null;
-    const grade = col.prov && (c.provenance || {})[col.prov] ? c.provenance[col.prov].grade : null;
+    const grade = col.prov && provOf(c, col.prov) ? provOf(c, col.prov).grade : null;
     return el('td', { title: prov, class: grade ? `num grade-${grade}` : (typeof v === 'number' ? 'num' : '') }, typeof v === 'number' ? sig(v) : (v || '—'));
   }))));
   const table = [chipColumns.map((c) => c.label), ...rows.map((c) => chipColumns.map((col) => col.get(c)))];
@@ -277,9 +282,12 @@ function provValue(c, key) {
     memory_capacity_gib: () => `${sig(c.memory_capacity_bytes / GiB)} GiB`,
     memory_bandwidth_gbs: () => `${sig(c.memory_bandwidth_bytes_per_s / 1e9)} GB/s`,
     scale_out_gbs: () => `${sig(c.scale_out_bytes_per_s / 1e9)} GB/s`,
+    host_link_gbs: () => `${sig(c.host_link_bytes_per_s / 1e9)} GB/s`,
+    'scale_up.bidirectional_gbs': () => `${sig((c.scale_up || {}).bidirectional_bytes_per_s / 1e9)} GB/s`,
+    'scale_up.per_direction_gbs': () => `${sig((c.scale_up || {}).per_direction_bytes_per_s / 1e9)} GB/s`,
   };
   if (known[key]) return known[key]();
-  const v = key in c ? c[key] : (c.scale_up || {})[key.replace(/^scale_up_/, '')];
+  const v = key in c ? c[key] : (c.scale_up || {})[key.replace(/^scale_up\./, '')];
   return v === undefined || v === null ? '—' : typeof v === 'number' ? sig(v, 4) : String(v);
 }
 
@@ -298,7 +306,11 @@ async function runChip(params) {
     el('table', { class: 'data' },
       el('thead', {}, el('tr', {}, ...['field', 'value', 'grade', 'source', 'note'].map((h) => el('th', { text: h })))),
       el('tbody', {}, ...rows)),
-    el('ul', { class: 'notes' }, ...(c.notes || []).map((n) => el('li', { text: n }))));
+    c.notes ? el('p', { class: 'notes', text: c.notes }) : null,
+    el('h3', { text: 'Sources' }),
+    el('ul', { class: 'notes' }, ...(c.sources || []).map((src) => el('li', {}, `${src.key}: `,
+      /^https?:/.test(src.location) ? el('a', { href: src.location, rel: 'noreferrer', text: src.location }) : src.location))),
+    el('p', { class: 'notes', text: `Defined in ${c.catalog_file}.` }));
 }
 
 // ---- compare ----

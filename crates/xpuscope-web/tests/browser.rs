@@ -149,6 +149,14 @@ fn the_page_compares_chips_and_shows_errors_in_a_real_browser() {
             assert!(r.attr("data-chip").await.unwrap().unwrap().starts_with("ascend"));
         }
 
+        // A row opens the chip's sheet: each value with its grade and source.
+        c.find(Locator::Css("#chips-filter")).await.unwrap().clear().await.unwrap();
+        c.goto(&format!("{base}/?view=chip&id=h20")).await.unwrap();
+        let grade = css(&c, "#chip-result table tbody tr td:nth-child(3)").await.text().await.unwrap();
+        assert!(["vendor", "reported", "derived", "estimate"].contains(&grade.as_str()), "{grade}");
+        assert!(c.find(Locator::Css("#error:not([hidden])")).await.is_err(), "no error on the sheet");
+        screenshot(&c, "chip-sheet").await;
+
         // Compare: pick two chips and a model, run it, read the rendered ratio.
         c.goto(&format!("{base}/?view=compare")).await.unwrap();
         css(&c, "body[data-ready='1']").await;
