@@ -106,6 +106,18 @@ pub enum Command {
     /// US export controls (EAR 3A090): a chip's classification on a date and why, its timeline,
     /// what-if on its specs, and design to threshold. Informational, not legal advice.
     Export(ExportArgs),
+    /// The web UI and the JSON HTTP API on the same numbers: chips, compare, serve, export
+    /// (`/api/openapi.json` lists the endpoints). Stops on Ctrl-C or SIGTERM.
+    Web(WebArgs),
+}
+
+/// `xpuscope web` flags.
+#[derive(Debug, clap::Args)]
+pub struct WebArgs {
+    /// Address to listen on. The default answers this machine only; binding wider lets anyone
+    /// who can reach the port run simulations on it (there is no authentication).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub bind: std::net::SocketAddr,
 }
 
 /// The name a flag value is written with (`trtllm-0.5`), which is the name the options layer

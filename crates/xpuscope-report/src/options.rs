@@ -61,7 +61,7 @@ pub mod defaults {
 }
 
 /// A batch as a front end gives it: a count, or the word `max`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum BatchOption {
     /// This many sequences.
@@ -182,7 +182,7 @@ fn memory_fraction(f: f64) -> Result<f64> {
 }
 
 /// Raw `infer` options (the chip and the model are resolved by the caller).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct InferOptions {
     /// Tensor-parallel degree (default 1).
@@ -267,7 +267,7 @@ impl InferOptions {
 }
 
 /// Raw cost assumptions; each default is [`CostAssumptions::default`]'s.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CostOptions {
     /// Years over which the price is depreciated.
@@ -302,7 +302,7 @@ impl CostOptions {
 }
 
 /// Raw `train` options (chip and model resolved by the caller).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainOptions {
     /// Number of chips (required).
@@ -462,7 +462,7 @@ impl TrainOptions {
 
 /// Raw `compare` options (chips and model resolved by the caller); each default is
 /// [`CompareConfig::default`]'s.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CompareOptions {
     /// Chips serving the inference rows.
@@ -531,7 +531,7 @@ impl CompareOptions {
 }
 
 /// Raw `roofline` options (chips and model resolved by the caller).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RooflineOptions {
     /// Tensor-parallel degree (default 1).

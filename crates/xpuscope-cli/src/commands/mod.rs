@@ -13,6 +13,7 @@ mod serve;
 mod sweep;
 pub mod train;
 mod validate;
+mod web;
 
 use anyhow::{bail, Result};
 use xpuscope_model::Catalog;
@@ -64,6 +65,7 @@ pub fn run(args: Args) -> Result<String> {
         Command::Sweep(a) => sweep::run(&ctx, a),
         Command::Roofline(a) => roofline::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
+        Command::Web(a) => web::run(ctx, a),
     }
 }
 

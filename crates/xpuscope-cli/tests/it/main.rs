@@ -10,3 +10,4 @@ mod serve;
 mod suite;
 mod util;
 mod views;
+mod web;

@@ -10,7 +10,7 @@ use xpuscope_perf::{Breakdown, OpClass};
 use crate::table::{duration, sig, Align, Table};
 
 /// One operator class of a pass.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OperatorView {
     /// Operator class (`attention`, `mlp`, `tp_comm`, ...).
     pub operator: &'static str,
@@ -44,7 +44,7 @@ pub struct OperatorView {
 }
 
 /// One pass (a prefill, a decode step, a training micro-batch's forward).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BreakdownView {
     /// Wall time of the pass.
     pub time_s: f64,

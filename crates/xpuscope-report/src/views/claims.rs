@@ -10,7 +10,7 @@ use xpuscope_model::Catalog;
 use crate::error::{Error, Result};
 
 /// One tested number.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EvidenceView {
     /// What was measured (`h20 / h100-sxm on decode-bs1`).
     pub what: String,
@@ -23,7 +23,7 @@ pub struct EvidenceView {
 }
 
 /// One check of a claim.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CheckView {
     /// What the check tests, in words.
     pub check: String,
@@ -34,7 +34,7 @@ pub struct CheckView {
 }
 
 /// One claim's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ClaimView {
     /// Claim id.
     pub id: String,
@@ -82,7 +82,7 @@ impl ClaimView {
 }
 
 /// Every claim of one file (`xpuscope claims FILE`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ClaimsView {
     /// What the file checks.
     pub title: String,

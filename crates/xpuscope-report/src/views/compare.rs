@@ -18,7 +18,7 @@ use crate::options::CompareOptions;
 use crate::table::{duration, num, sig, Align, Table};
 
 /// One workload or spec row: per-chip values, ratios to the first chip, bounds, costs, notes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RowView {
     /// Stable id (`train`, `prefill`, `decode-bs1`, ..., `spec:bf16`, ...).
     pub id: String,
@@ -90,7 +90,7 @@ impl RowView {
 }
 
 /// The comparison (`xpuscope compare`, `POST /api/compare`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CompareView {
     /// Chip ids; the first is the reference for ratios.
     pub chips: Vec<String>,

@@ -14,7 +14,7 @@ use crate::options::InferOptions;
 use crate::table::{bytes, duration, num, sig};
 
 /// Parallel degrees of an inference deployment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct LayoutView {
     /// Tensor-parallel degree.
     pub tp: u32,
@@ -39,7 +39,7 @@ impl LayoutView {
 }
 
 /// Memory on the fullest chip.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct InferMemoryView {
     /// Weights after sharding.
     pub weights_bytes: f64,
@@ -54,7 +54,7 @@ pub struct InferMemoryView {
 }
 
 /// Storage and compute precisions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PrecisionView {
     /// Weight format.
     pub weights: &'static str,
@@ -67,7 +67,7 @@ pub struct PrecisionView {
 }
 
 /// The prefill and the mean decode step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PhasesView {
     /// The batch's prefill.
     pub prefill: BreakdownView,
@@ -76,7 +76,7 @@ pub struct PhasesView {
 }
 
 /// One inference answer (`xpuscope infer`, `POST /api/infer`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct InferView {
     /// Chip id.
     pub chip: String,

@@ -18,7 +18,7 @@ use crate::svg::{RoofChip, RoofPoint};
 use crate::table::{sig, Align, Table};
 
 /// One operator class of one phase on one chip.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RoofOperatorView {
     /// Chip id.
     pub chip: String,
@@ -53,7 +53,7 @@ impl RoofOperatorView {
 }
 
 /// The roofline (`xpuscope roofline`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RooflineView {
     /// Model id.
     pub model: String,

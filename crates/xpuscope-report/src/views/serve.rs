@@ -23,7 +23,7 @@ use crate::table::{duration, num, sig};
 pub const DEFAULT_REQUESTS: u64 = 1000;
 
 /// Raw `serve` options (chip and model resolved by the caller).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServeOptions {
     /// Layout, precisions and lengths, as for `infer` (batch options are refused).
@@ -73,7 +73,7 @@ pub struct ServeOptions {
 }
 
 /// A trace as text, with the name its errors cite (a file name, for the CLI).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TraceText {
     /// What errors call it.
@@ -262,7 +262,7 @@ impl ServeOptions {
 }
 
 /// Mean and percentiles of a latency, seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LatencyView {
     /// Mean.
     pub mean: f64,
@@ -286,7 +286,7 @@ impl From<Summary> for LatencyView {
 }
 
 /// The engine settings the run used.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EngineView {
     /// Engine.
     pub name: &'static str,
@@ -312,7 +312,7 @@ pub struct EngineView {
 }
 
 /// Share of the run's time by what bounded it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BoundShareView {
     /// Kernels waiting on arithmetic.
     pub compute: f64,
@@ -327,7 +327,7 @@ pub struct BoundShareView {
 }
 
 /// One serving run (`xpuscope serve`, `POST /api/serve`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ServeView {
     /// Chip id.
     pub chip: String,

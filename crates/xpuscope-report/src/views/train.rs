@@ -20,7 +20,7 @@ use crate::options::{TrainOptions, TrainPlan, TrainWhat};
 use crate::table::{bytes, duration, num, sig, Align, Table};
 
 /// Parallel degrees and memory-saving choices of a training layout.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TrainLayoutView {
     /// Tensor-parallel degree.
     pub tp: u32,
@@ -43,7 +43,7 @@ pub struct TrainLayoutView {
 }
 
 /// Memory per chip during training.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TrainMemoryView {
     /// 16-bit weights.
     pub weights_bytes: f64,
@@ -58,7 +58,7 @@ pub struct TrainMemoryView {
 }
 
 /// Where a step's time goes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StepPartsView {
     /// Forward and backward compute.
     pub compute: f64,
@@ -81,7 +81,7 @@ pub struct StepPartsView {
 }
 
 /// One evaluated training layout.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TrainResultView {
     /// The layout.
     pub layout: TrainLayoutView,
@@ -229,7 +229,7 @@ impl TrainResultView {
 }
 
 /// Time, chip-hours and cost to train a number of tokens.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BudgetView {
     /// Tokens of the run.
     pub tokens: f64,
@@ -281,7 +281,7 @@ impl BudgetView {
 }
 
 /// One training answer (`xpuscope train`, `POST /api/train`): one layout, or a search.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum TrainView {
     /// The layout the options name.
@@ -291,7 +291,7 @@ pub enum TrainView {
 }
 
 /// What every training answer carries besides its results.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TrainContext {
     /// Chip id.
     pub chip: String,
@@ -310,7 +310,7 @@ pub struct TrainContext {
 }
 
 /// One layout, evaluated.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LayoutAnswer {
     /// Chip, model, budget and notes.
     #[serde(flatten)]
@@ -321,7 +321,7 @@ pub struct LayoutAnswer {
 }
 
 /// What a layout search found. The contract's headline fields describe the best layout.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SearchAnswer {
     /// Chip, model, budget and notes.
     #[serde(flatten)]

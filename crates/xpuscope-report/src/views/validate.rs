@@ -26,7 +26,7 @@ const KINDS: [CaseKind; 6] = [
 ];
 
 /// One measurement against its prediction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CaseView {
     /// Case id.
     pub id: String,
@@ -49,7 +49,7 @@ pub struct CaseView {
 }
 
 /// The error over the cases of one kind that have predictions.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct KindSummaryView {
     /// The kind.
     pub kind: &'static str,
@@ -60,7 +60,7 @@ pub struct KindSummaryView {
 }
 
 /// One set of measurements: every case, and a summary per kind that has predictions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SetView {
     /// Every case, in file order.
     pub cases: Vec<CaseView>,
@@ -155,7 +155,7 @@ impl SetView {
 
 /// `xpuscope validate`: the public set's cases and summary, and the hold-out set under `holdout`
 /// when it is compiled in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ValidateView {
     /// The public measurements the efficiency parameters were fitted to.
     #[serde(flatten)]
@@ -214,7 +214,7 @@ impl ValidateView {
 }
 
 /// One measured figure of a serving case against its prediction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ServingFigureView {
     /// What was measured, with its unit: `output tok/s`, `mean TTFT ms`, `mean TPOT ms` or
     /// `mean ITL ms`.
@@ -231,7 +231,7 @@ pub struct ServingFigureView {
 }
 
 /// One serving case: what ran, and each figure against its prediction.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ServingCaseView {
     /// Case id.
     pub id: String,
@@ -278,7 +278,7 @@ pub struct ServingCaseView {
 }
 
 /// The error over one engine's cases, or over all of them, on each case's scored figure.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EngineSummaryView {
     /// `vllm`, `sglang`, `trtllm`, or `all`.
     pub engine: &'static str,
@@ -291,7 +291,7 @@ pub struct EngineSummaryView {
 }
 
 /// The serving family: every case, and the error per engine.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ServingSetView {
     /// Every case, in file order.
     pub cases: Vec<ServingCaseView>,

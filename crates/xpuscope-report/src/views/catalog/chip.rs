@@ -14,7 +14,7 @@ use super::sheet::{FactRow, ProvenanceView, Sheet, SourceView};
 use crate::table::{num, sig, Align, Table};
 
 /// The scale-up fabric, as far as the catalogue knows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ScaleUpView {
     /// The fabric's name (NVLink 4, Infinity Fabric, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,7 +52,7 @@ impl ScaleUpView {
 ///
 /// A value the catalogue does not have is left out; `provenance` has one entry per value present,
 /// under the catalogue file's dotted field name (`memory_bandwidth_gbs`, `dense.bf16`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ChipView {
     /// Chip id.
     pub id: String,

@@ -14,7 +14,7 @@ use crate::table::{num, Align, Table};
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// The whole chip catalogue (`xpuscope chips`): in JSON, the list of spec sheets.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct ChipsView {
     /// One spec sheet per chip, in catalogue order.
@@ -159,7 +159,7 @@ const CSV_COLUMNS: [&str; 38] = [
 ];
 
 /// One chip as a CSV row: the spec sheet's values in the catalogue's units, empty when unknown.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct CsvRow<'a> {
     id: &'a str,
     name: &'a str,

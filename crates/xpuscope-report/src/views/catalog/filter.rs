@@ -12,7 +12,7 @@ use xpuscope_model::chip::Chip;
 use crate::error::{Error, Result};
 
 /// The filters as a front end received them; every field optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChipFilterOptions {
     /// A maker, case-insensitive: the whole name (`Huawei (HiSilicon)`) or a run of its words

@@ -10,7 +10,7 @@ use xpuscope_model::model::{LocalKind, MlpKind, Model};
 use crate::table::{sig, Align, Table};
 
 /// Mixture-of-experts layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct MoeView {
     /// Routed experts per MoE layer.
     pub experts: u32,
@@ -31,7 +31,7 @@ pub struct MoeView {
 }
 
 /// Multi-head latent attention widths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct MlaView {
     /// Rank of the query compression.
     pub q_lora_rank: u64,
@@ -46,7 +46,7 @@ pub struct MlaView {
 }
 
 /// Sliding-window or chunked attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SlidingWindowView {
     /// Tokens a windowed layer attends to (or the chunk size).
     pub window: u64,
@@ -59,7 +59,7 @@ pub struct SlidingWindowView {
 }
 
 /// Linear-attention layers (Gated DeltaNet).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LinearAttentionView {
     /// Query/key heads.
     pub key_heads: u64,
@@ -78,7 +78,7 @@ pub struct LinearAttentionView {
 }
 
 /// DeepSeek Sparse Attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SparseAttentionView {
     /// Indexer heads.
     pub index_heads: u64,
@@ -89,7 +89,7 @@ pub struct SparseAttentionView {
 }
 
 /// One model's architecture (`xpuscope model ID`, and each entry of `xpuscope models`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ModelView {
     /// Model id.
     pub id: String,
@@ -387,7 +387,7 @@ impl ModelView {
 }
 
 /// The whole model catalogue (`xpuscope models`): in JSON, the list of architectures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct ModelsView {
     /// One entry per model, in catalogue order.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use xpuscope_model::Sourced;
 
 /// Where one value came from (`provenance` in the JSON, keyed by the catalogue's dotted field).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ProvenanceView {
     /// The URL or document.
     pub source: String,
@@ -20,7 +20,7 @@ pub struct ProvenanceView {
 }
 
 /// One source the sheet cites.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct SourceView {
     /// The key the catalogue file uses, where the source has one.
     pub key: Option<String>,

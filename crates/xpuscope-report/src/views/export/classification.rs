@@ -16,7 +16,7 @@ use crate::table::{num, Align, Table};
 use crate::views::catalog::rate_unit;
 
 /// One ECCN the chip may have, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PossibleView {
     /// The ECCN, or `null` for outside 3A090.
     pub eccn: Option<&'static str>,
@@ -25,7 +25,7 @@ pub struct PossibleView {
 }
 
 /// One threshold tested.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CheckView {
     /// The paragraph (`3A090.b.1`).
     pub paragraph: String,
@@ -44,7 +44,7 @@ pub struct CheckView {
 }
 
 /// A licence exception that applies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ExceptionView {
     /// The exception's name.
     pub name: String,
@@ -53,7 +53,7 @@ pub struct ExceptionView {
 }
 
 /// Whether exporting to China needs a licence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct LicenceView {
     /// `not-required`, `required`, `required-is-informed`, `possibly-required-is-informed` or
     /// `undetermined`.
@@ -78,7 +78,7 @@ pub struct LicenceView {
 }
 
 /// One chip on one date (`xpuscope export CHIP`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ClassificationView {
     /// Chip id.
     pub chip: String,

@@ -15,7 +15,7 @@ use super::{section, trimmed, wrap, RuleView};
 use crate::table::{num, Align, Table};
 
 /// One goal and the most throughput that meets it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TargetView {
     /// Stable key (`outside-3a090`, `outside-3a090a`, `case-by-case`).
     pub key: String,
@@ -32,7 +32,7 @@ pub struct TargetView {
 }
 
 /// The answer for one design spec (`xpuscope export --design`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct DesignView {
     /// The date whose rules apply, `YYYY-MM-DD`.
     pub date: String,

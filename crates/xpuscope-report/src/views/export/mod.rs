@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::table::{num, Align, Table};
 
 /// Raw options for one chip's classification or timeline (the chip resolved by the caller).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExportOptions {
     /// The date whose rules apply, `YYYY-MM-DD` (default: the caller's today; unused by the
@@ -72,7 +72,7 @@ impl ExportOptions {
 }
 
 /// Raw options for design to threshold.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DesignOptions {
     /// The date whose rules apply, `YYYY-MM-DD` (default: the caller's today).
@@ -173,7 +173,7 @@ pub fn date_from_unix_days(days: i64) -> Date {
 // Shared by the three views.
 
 /// One what-if override as applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct OverrideView {
     /// The canonical key (`bf16_tflops`, `die_area_mm2`, ...).
     pub key: String,
@@ -196,7 +196,7 @@ fn overrides(chip: &Chip, q: &ExportQuery) -> Vec<OverrideView> {
 }
 
 /// One rule of the rule file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RuleView {
     /// Stable id (`ear-2023-10-3a090`).
     pub id: String,

@@ -15,7 +15,7 @@ use super::{overrides_text, wrap, OverrideView};
 use crate::table::{Align, Table};
 
 /// One rule change (or the chip's release) and the chip's status after it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TimelineRowView {
     /// When, `YYYY-MM-DD`.
     pub date: String,
@@ -63,7 +63,7 @@ pub struct TimelineRowView {
 }
 
 /// A chip's timeline (`xpuscope export CHIP --timeline`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TimelineView {
     /// Chip id.
     pub chip: String,

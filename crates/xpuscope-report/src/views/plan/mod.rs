@@ -43,7 +43,7 @@ pub mod defaults {
 }
 
 /// Raw `plan` options (the model is resolved by the caller).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PlanOptions {
     /// Chip ids, or `["all"]` (default: every chip in the catalogue).

@@ -12,7 +12,7 @@ use crate::views::infer::LayoutView;
 const MIXED_ROWS: usize = 3;
 
 /// The latency targets.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SloView {
     /// Most time to first token.
     pub ttft_s: f64,
@@ -23,7 +23,7 @@ pub struct SloView {
 }
 
 /// A launch command.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LaunchView {
     /// Engine and the version the flags are written for.
     pub engine: String,
@@ -38,7 +38,7 @@ pub struct LaunchView {
 }
 
 /// One pool of a candidate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PoolView {
     /// `both` (aggregated), `prefill` or `decode`.
     pub role: &'static str,
@@ -71,7 +71,7 @@ pub struct PoolView {
 }
 
 /// A ranked candidate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CandidateView {
     /// Rank, 1 = best.
     pub rank: usize,
@@ -118,7 +118,7 @@ pub struct CandidateView {
 }
 
 /// One point of a frontier.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PointView {
     /// The configuration.
     pub config: String,
@@ -131,7 +131,7 @@ pub struct PointView {
 }
 
 /// A chip's Pareto frontier (the screen's steady-state estimates).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FrontierView {
     /// Chip id.
     pub chip: String,
@@ -140,7 +140,7 @@ pub struct FrontierView {
 }
 
 /// A chip the export filter leaves out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ExcludedView {
     /// Chip id.
     pub chip: String,
@@ -151,7 +151,7 @@ pub struct ExcludedView {
 }
 
 /// A chip the export filter keeps.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AdmittedView {
     /// Chip id.
     pub chip: String,
@@ -162,7 +162,7 @@ pub struct AdmittedView {
 }
 
 /// What binds when nothing meets the SLO.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BindingView {
     /// Chip id.
     pub chip: String,
@@ -179,7 +179,7 @@ pub struct BindingView {
 }
 
 /// What the search did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SearchView {
     /// Rank configurations priced.
     pub configs: u64,
@@ -196,7 +196,7 @@ pub struct SearchView {
 }
 
 /// A chip none of whose configurations runs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct UnrunnableView {
     /// Chip id.
     pub chip: String,
@@ -205,7 +205,7 @@ pub struct UnrunnableView {
 }
 
 /// `plan`'s answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PlanView {
     /// Model id.
     pub model: String,

@@ -29,7 +29,7 @@ use crate::options::{self, defaults, BatchOption};
 use crate::svg::HeatMap;
 
 /// What a sweep evaluates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SweepKind {
     /// Inference points (TTFT, TPOT, throughput).
@@ -43,7 +43,7 @@ pub enum SweepKind {
 
 /// Raw `sweep` options (chips and models resolved by the caller). An empty list is one default
 /// value: degrees of 1, batch 1, bf16 weights, and the sweep constants in [`defaults`].
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SweepOptions {
     /// Inference or training points.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// A batch as a sweep row writes it: a count, or `"max"` where the point failed before finding
 /// the largest batch that fits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum BatchValue {
     /// A number of sequences.
@@ -17,7 +17,7 @@ pub enum BatchValue {
 }
 
 /// One inference point.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct InferRow {
     /// Chip id.
     pub chip: String,
@@ -98,7 +98,7 @@ pub const INFER_COLUMNS: &[&str] = &[
 ];
 
 /// One training point: the best layout at a chip count.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TrainRow {
     /// Chip id.
     pub chip: String,

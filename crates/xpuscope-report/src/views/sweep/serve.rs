@@ -26,7 +26,7 @@ pub(super) struct ServePoint {
 }
 
 /// One serving point's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ServeRow {
     /// Chip id.
     pub chip: String,
