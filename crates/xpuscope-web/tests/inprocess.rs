@@ -114,8 +114,10 @@ fn any_json() -> impl Strategy<Value = Value> {
     })
 }
 
-const POSTS: [&str; 9] = [
+const POSTS: [&str; 11] = [
     "/api/infer",
+    "/api/plan",
+    "/api/plan/frontier.svg",
     "/api/serve",
     "/api/serve/timeline.svg",
     "/api/serve/timeline.csv",

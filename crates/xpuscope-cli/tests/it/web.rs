@@ -172,6 +172,15 @@ fn cases() -> Vec<Case> {
             Some(json!({"chips": ["h100-sxm", "h20", "ascend-910b"], "model": "llama-3.1-8b"})),
         ),
         c(
+            "plan --model llama-3.1-8b --chip h100-sxm,h20 --input-len 1000 --output-len 200 --request-rate 5 --slo-ttft 1 --slo-tpot 0.03 --engine vllm --buyable-in CN --date 2025-08-01",
+            "/api/plan",
+            Some(
+                json!({"model": "llama-3.1-8b", "options": {"chips": ["h100-sxm", "h20"],
+                "input_len": 1000, "output_len": 200, "request_rate": 5.0, "slo_ttft": 1.0,
+                "slo_tpot": 0.03, "engines": ["vllm"], "buyable_in": "CN", "date": "2025-08-01"}}),
+            ),
+        ),
+        c(
             "roofline h100-sxm h20 --batch 4",
             "/api/roofline",
             Some(json!({"chips": ["h100-sxm", "h20"], "options": {"batch": 4}})),

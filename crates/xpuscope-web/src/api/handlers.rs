@@ -16,14 +16,15 @@ use xpuscope_report::views::catalog::{ChipView, ChipsView, ModelView, ModelsView
 use xpuscope_report::views::compare::CompareView;
 use xpuscope_report::views::export::{self, ClassificationView, ExportOptions, TimelineView};
 use xpuscope_report::views::infer::{self, InferView};
+use xpuscope_report::views::plan::{PlanJob, PlanView};
 use xpuscope_report::views::roofline::{self, RooflineView};
 use xpuscope_report::views::serve::{ServeJob, ServeView};
 use xpuscope_report::views::train::{TrainJob, TrainView};
 
 use super::extract::{Body, Params};
 use super::requests::{
-    CompareRequest, ExportParams, InferRequest, NoParams, RooflineRequest, ServeRequest,
-    TrainRequest,
+    CompareRequest, ExportParams, InferRequest, NoParams, PlanRequest, RooflineRequest,
+    ServeRequest, TrainRequest,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
@@ -294,6 +295,30 @@ pub async fn roofline_svg(
 ) -> ApiResult<Document> {
     let st = s.clone();
     document(&s, SVG, move || Ok(roofline_view(&st, &r)?.svg())).await
+}
+
+/// The plan a request asks for.
+fn plan_view(s: &AppState, r: &PlanRequest) -> ApiResult<PlanView> {
+    let m = Arc::new(model(&s.catalog, &r.model, "model")?.clone());
+    Ok(PlanJob::new(&s.catalog, m, &r.options)?.run(None)?)
+}
+
+/// `POST /api/plan`.
+pub async fn plan(
+    State(s): State<AppState>,
+    Body(r): Body<PlanRequest>,
+) -> ApiResult<Json<PlanView>> {
+    let pool = Arc::clone(&s.pool);
+    pool.run(move || plan_view(&s, &r).map(Json)).await
+}
+
+/// `POST /api/plan/frontier.svg`: the Pareto chart `plan --svg` writes.
+pub async fn plan_svg(
+    State(s): State<AppState>,
+    Body(r): Body<PlanRequest>,
+) -> ApiResult<Document> {
+    let st = s.clone();
+    document(&s, SVG, move || Ok(plan_view(&st, &r)?.svg())).await
 }
 
 /// `GET /api/openapi.json`.

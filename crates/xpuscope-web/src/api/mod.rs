@@ -26,14 +26,15 @@ use xpuscope_report::views::catalog::{ChipView, ChipsView, ModelView, ModelsView
 use xpuscope_report::views::compare::CompareView;
 use xpuscope_report::views::export::{ClassificationView, TimelineView};
 use xpuscope_report::views::infer::InferView;
+use xpuscope_report::views::plan::PlanView;
 use xpuscope_report::views::roofline::RooflineView;
 use xpuscope_report::views::serve::ServeView;
 use xpuscope_report::views::train::TrainView;
 
 use self::handlers as h;
 use self::requests::{
-    CompareRequest, ExportParams, InferRequest, NoParams, RooflineRequest, ServeRequest,
-    TrainRequest,
+    CompareRequest, ExportParams, InferRequest, NoParams, PlanRequest, RooflineRequest,
+    ServeRequest, TrainRequest,
 };
 use crate::error::ApiError;
 use crate::openapi::{self, Produces};
@@ -141,6 +142,17 @@ pub fn endpoints() -> Api {
             "The serving run's per-step rows (`serve --timeline FILE.csv`)",
             "text/csv",
             h::serve_timeline_csv,
+        )
+        .post::<PlanRequest, PlanView, _, _>(
+            "/api/plan",
+            "The cheapest fleet that meets a traffic and an SLO, among the chips one may buy (`xpuscope plan`)",
+            h::plan,
+        )
+        .post_document::<PlanRequest, _, _>(
+            "/api/plan/frontier.svg",
+            "The plan's Pareto frontier per chip (`plan --svg FILE`)",
+            "image/svg+xml",
+            h::plan_svg,
         )
         .post::<TrainRequest, TrainView, _, _>(
             "/api/train",

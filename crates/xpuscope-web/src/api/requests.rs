@@ -7,6 +7,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 use xpuscope_report::options::{CompareOptions, InferOptions, RooflineOptions, TrainOptions};
+use xpuscope_report::views::plan::PlanOptions;
 use xpuscope_report::views::serve::ServeOptions;
 
 /// `POST /api/infer`: `xpuscope infer --chip CHIP --model MODEL ...`.
@@ -33,6 +34,18 @@ pub struct ServeRequest {
     /// The `serve` options: the deployment as for `infer`, the engine, how requests arrive.
     #[serde(default)]
     pub options: ServeOptions,
+}
+
+/// `POST /api/plan`: `xpuscope plan --model MODEL ...` (the chips, `["all"]` by default, sit in
+/// the options as `chips`).
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    /// Model id.
+    pub model: String,
+    /// The `plan` options: the traffic, the SLO, the chips and limits, the export filter.
+    #[serde(default)]
+    pub options: PlanOptions,
 }
 
 /// `POST /api/train`: `xpuscope train --chip CHIP --model MODEL ...`.
