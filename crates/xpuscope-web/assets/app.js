@@ -172,6 +172,7 @@ function formBody(form) {
     if (!path || input.value === '') continue;
     let v = input.value;
     if (input.type === 'number') v = Number(v);
+    if (input.dataset.split !== undefined) v = v.split(',').map((x) => x.trim()).filter(Boolean);
     const keys = path.split('.');
     let o = body;
     for (const k of keys.slice(0, -1)) o = o[k] = o[k] || {};
@@ -369,6 +370,41 @@ async function runServe(params, form) {
   $('serve-result').hidden = false;
 }
 
+// ---- plan ----
+
+async function runPlan(params, form) {
+  const body = formBody(form);
+  const [view, chart] = await Promise.all([
+    api('POST', '/api/plan', body),
+    api('POST', '/api/plan/frontier.svg', body),
+  ]);
+  const money = (v) => (v === null || v === undefined ? '—' : `$${sig(v)}`);
+  const best = view.best;
+  $('plan-summary').textContent = `${view.model} at ${sig(view.request_rate_per_s)} requests/s (${sig(view.output_tokens_per_s)} output tokens/s), p${view.slo.percentile} TTFT ≤ ${seconds(view.slo.ttft_s)}, TPOT ≤ ${seconds(view.slo.tpot_s)}: ${best ? `best ${best.chip} on ${best.chips_text} (${best.mode}), ${money(best.usd_per_million_output_tokens)} per million output tokens` : 'no fleet meets the SLO'}.`;
+  const cols = ['#', 'chip', 'chips', 'mode', 'engine', 'TTFT', 'TPOT', 'SLO', 'tok/s/chip', 'tok/s/user', '$/M in', '$/M out', '$/h', 'kW'];
+  $('plan-table').replaceChildren(
+    el('thead', {}, el('tr', {}, ...cols.map((h) => el('th', { text: h })))),
+    el('tbody', {}, ...view.candidates.map((c) => el('tr', { 'data-rank': c.rank, title: c.pools.map((p) => p.launch ? p.launch.command : '').join('\n') },
+      el('td', { class: 'num', text: c.rank }), el('td', { text: c.chip }), el('td', { text: c.chips_text }),
+      el('td', { text: c.mode }), el('td', { text: c.pools[0].engine }),
+      el('td', { class: 'num', text: seconds(c.ttft_s) }), el('td', { class: 'num', text: seconds(c.tpot_s) }),
+      el('td', { text: c.meets_slo ? 'met' : 'missed' }),
+      el('td', { class: 'num', text: sig(c.output_tokens_per_s_per_chip) }), el('td', { class: 'num', text: sig(c.output_tokens_per_s_per_user) }),
+      el('td', { class: 'num', text: money(c.usd_per_million_input_tokens) }), el('td', { class: 'num', text: money(c.usd_per_million_output_tokens) }),
+      el('td', { class: 'num', text: money(c.usd_per_hour) }), el('td', { class: 'num', text: c.power_kw === null ? '—' : sig(c.power_kw) })))));
+  $('plan-chart').innerHTML = chart;
+  $('plan-launch').replaceChildren(...(best ? best.pools : []).filter((p) => p.launch).map((p) => el('li', {}, `${p.role} × ${p.instances}: `, el('code', { text: p.launch.command }))));
+  $('plan-excluded').replaceChildren(
+    ...view.excluded.map((x) => el('li', { 'data-chip': x.chip, text: `excluded ${x.chip}: ${x.reason} [${x.rule}]` })),
+    ...view.admitted.flatMap((a) => a.warnings.map((w) => el('li', { text: `kept ${a.chip} (${a.licence}): ${w}` }))),
+    ...view.binding.concat(view.unmet).map((b) => el('li', { text: `${b.chip} ${b.config}: ${b.constraint} binds (${b.detail}); try ${b.suggestion}` })),
+    ...view.notes.map((n) => el('li', { text: n })));
+  const table = [cols.slice(1), ...view.candidates.map((c) => [c.chip, c.chips, c.mode, c.pools[0].engine, c.ttft_s, c.tpot_s, c.meets_slo, c.output_tokens_per_s_per_chip, c.output_tokens_per_s_per_user, c.usd_per_million_input_tokens, c.usd_per_million_output_tokens, c.usd_per_hour, c.power_kw])];
+  downloads($('plan-downloads'), view, `plan-${view.model}`, csv(table),
+    [' · ', blobLink('frontier (SVG)', 'frontier.svg', 'image/svg+xml', chart)]);
+  $('plan-result').hidden = false;
+}
+
 // ---- export ----
 
 async function runExport(params, form) {
@@ -404,6 +440,7 @@ const views = {
   chip: { title: 'Chip sheet', form: 'chip-form', run: runChip },
   compare: { title: 'Compare', form: 'compare-form', run: runCompare },
   serve: { title: 'Serve', form: 'serve-form', run: runServe },
+  plan: { title: 'Plan', form: 'plan-form', run: runPlan },
   export: { title: 'Export rules', form: 'export-form', run: runExport },
 };
 

@@ -198,6 +198,15 @@ fn the_page_compares_chips_and_shows_errors_in_a_real_browser() {
         css(&c, "#serve-chart svg").await;
         screenshot(&c, "serve").await;
 
+        // Plan from a permalink: the ranked table, the frontier chart, the export exclusions.
+        c.goto(&format!("{base}/?view=plan&model=llama-3.1-8b&chips=h100-sxm,h20&input_len=1000&output_len=200&request_rate=5&slo_ttft=1&slo_tpot=0.03&buyable_in=CN&date=2025-08-01")).await.unwrap();
+        let first = css(&c, "#plan-table tr[data-rank='1'] td:nth-child(2)").await.text().await.unwrap();
+        assert_eq!(first, "h20", "the H100 is excluded for a buyer in China in August 2025");
+        css(&c, "#plan-chart svg polyline.frontier").await;
+        let excluded = css(&c, "#plan-excluded li[data-chip='h100-sxm']").await.text().await.unwrap();
+        assert!(excluded.contains("3A090.a"), "{excluded}");
+        screenshot(&c, "plan").await;
+
         // Export timeline per chip.
         c.goto(&format!("{base}/?view=export&chip=h20&date=2025-08-01")).await.unwrap();
         css(&c, "#export-strip .seg").await;
