@@ -132,6 +132,61 @@ def test_train_one_layout_and_a_search_match_the_cli(cli):
     assert got["layouts_evaluated"] > 1 and got["best"]["fits"]
 
 
+PLAN = ["--model", "llama-3.1-8b", "--input-len", "1000", "--output-len", "200", "--slo-ttft", "1", "--slo-tpot", "0.03"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, flags",
+    [
+        (
+            {"chip": ["h100-sxm", "l40s"], "request_rate": 5, "engine": ["vllm"]},
+            ["--chip", "h100-sxm,l40s", "--request-rate", "5", "--engine", "vllm"],
+        ),
+        (
+            {"chip": "h100-sxm", "output_tokens_per_s": 2000, "engine": "sglang", "no_disaggregate": True,
+             "percentile": 99, "top": 3, "electricity": 0.2},
+            ["--chip", "h100-sxm", "--output-tokens-per-s", "2000", "--engine", "sglang", "--no-disaggregate",
+             "--percentile", "99", "--top", "3", "--electricity", "0.2"],
+        ),
+    ],
+)
+def test_plan_matches_the_cli(cli, kwargs, flags):
+    got = xpuscope.plan("llama-3.1-8b", input_len=1000, output_len=200, slo_ttft=1, slo_tpot=0.03, **kwargs)
+    assert got == cli.json("plan", *PLAN, *flags)
+    assert got["best"] is not None and got["best"]["meets_slo"]
+    assert got["best"] == got["candidates"][0]
+    assert got["excluded"] == [] and got["buyable_in"] is None
+
+
+def test_plan_under_the_export_filter_matches_the_cli(cli):
+    got = xpuscope.plan(
+        "llama-3.1-8b", chip=["h100-sxm", "l40s", "h20"], input_len=1000, output_len=200, request_rate=5,
+        slo_ttft=1, slo_tpot=0.03, engine=["vllm"], buyable_in="CN", date="2025-08-01",
+    )
+    want = cli.json(
+        "plan", *PLAN, "--chip", "h100-sxm,l40s,h20", "--request-rate", "5", "--engine", "vllm",
+        "--buyable-in", "CN", "--date", "2025-08-01",
+    )
+    assert got == want
+    assert [x["chip"] for x in got["excluded"]] == ["h100-sxm", "l40s"]
+    assert [a["chip"] for a in got["admitted"]] == ["h20"]
+    assert got["best"]["chip"] == "h20"
+
+
+def test_plan_refuses_a_bad_percentile_with_the_cli_sentence(cli):
+    args = dict(chip="h100-sxm", input_len=1000, output_len=200, request_rate=5, slo_ttft=1, slo_tpot=0.03)
+    e = pytest.raises(xpuscope.InvalidInputError, xpuscope.plan, "llama-3.1-8b", percentile=100, **args).value
+    want = cli.error("plan", *PLAN, "--chip", "h100-sxm", "--request-rate", "5", "--percentile", "100")
+    assert str(e) == want == "--percentile 100 must be between 0 and 100"
+    # What the CLI's parser refuses, the report layer refuses with a sentence of its own.
+    e = pytest.raises(xpuscope.InvalidInputError, xpuscope.plan, "llama-3.1-8b", output_tokens_per_s=1000, **args).value
+    assert str(e) == "give --request-rate or --output-tokens-per-s, not both" and e.field == "request_rate"
+    e = pytest.raises(xpuscope.InvalidInputError, xpuscope.plan, "llama-3.1-8b", buyable_in="CN", **args).value
+    assert e.field == "date"
+    e = pytest.raises(xpuscope.UnknownIdError, xpuscope.plan, "llama-3.1-8b", **{**args, "chip": ["h100-sxm", "h2O"]}).value
+    assert "did you mean" in str(e)
+
+
 def test_compare_matches_the_cli(cli):
     assert xpuscope.compare("h20", "h100-sxm") == cli.json("compare", "h20", "h100-sxm")
     got = xpuscope.compare(

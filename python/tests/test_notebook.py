@@ -1,4 +1,4 @@
-"""The example notebook runs from top to bottom and draws its Pareto plot."""
+"""The example notebook runs from top to bottom, draws its Pareto plot and prints its plan."""
 
 from __future__ import annotations
 
@@ -25,3 +25,5 @@ def test_the_h20_notebook_executes(tmp_path):
     assert len(images) == 1, "the Pareto plot"
     text = "".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
     assert "decode bs1 (TPOT)" in text and "3A090.a" in text
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "best: " in printed and "excluded h100-sxm: " in printed, printed

@@ -22,6 +22,7 @@ COMMANDS = {
     "infer": "infer",
     "serve": "serve",
     "train": "train",
+    "plan": "plan",
     "compare": "compare",
     "_sweep_plan": "sweep",
 }
@@ -89,6 +90,9 @@ def same(stub: Any, shown: Optional[str]) -> bool:
         return str(stub).lower() == shown
     if isinstance(stub, (int, float)):
         return float(shown) == float(stub)
+    if isinstance(stub, (tuple, list)):
+        # A list flag shows its default as the values joined by commas.
+        return ",".join(map(str, stub)) == shown
     return str(stub) == shown
 
 
@@ -127,7 +131,7 @@ def test_runtime_signatures_match_the_stubs():
 
 def test_every_public_function_is_stubbed_and_documented():
     stubs = stub_defaults()
-    for name in ["chips", "chip", "models", "model", "export", "infer", "serve", "train", "compare"]:
+    for name in ["chips", "chip", "models", "model", "export", "infer", "serve", "train", "plan", "compare"]:
         assert name in stubs
         doc = getattr(xpuscope, name).__doc__
         assert doc and "json" in doc.lower(), name

@@ -34,6 +34,7 @@ from ._xpuscope import (
     infer,
     model,
     models,
+    plan,
     serve,
     train,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "infer",
     "model",
     "models",
+    "plan",
     "serve",
     "sweep",
     "train",

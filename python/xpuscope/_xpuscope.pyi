@@ -165,6 +165,49 @@ def train(
     time and cost). Cost: `electricity` $/kWh, `hosting_per_kw_month` $ per kW of TDP per month,
     `chip_hour_price` $ per chip-hour (replaces ownership), `utilisation` 0-1 of TDP."""
 
+def plan(
+    model: _Path,
+    *,
+    chip: Union[str, Sequence[str]] = "all",
+    input_len: int,
+    output_len: int,
+    request_rate: Optional[float] = None,
+    output_tokens_per_s: Optional[float] = None,
+    slo_ttft: float,
+    slo_tpot: float,
+    percentile: float = 90.0,
+    max_chips: int = 256,
+    engine: Union[str, Sequence[str]] = ("vllm", "sglang", "trtllm"),
+    no_disaggregate: bool = False,
+    no_heterogeneous: bool = False,
+    buyable_in: Optional[str] = None,
+    date: Optional[str] = None,
+    max_power_kw: Optional[float] = None,
+    budget: Optional[float] = None,
+    top: int = 12,
+    seed: int = 0,
+    max_simulations: int = 600,
+    depreciation_years: float = 4.0,
+    utilisation: float = 0.7,
+    pue: float = 1.3,
+    electricity: float = 0.1,
+    hosting_per_kw_month: float = 150.0,
+    chip_hour_price: Optional[float] = None,
+    catalog: _Catalog = None,
+) -> _Json:
+    """The cheapest fleet that carries a traffic within an SLO: `best` and the ranked
+    `candidates`, each with its `pools` (chip, `chips`, layout, engine settings, launch command),
+    `ttft_s` and `tpot_s` at the percentile (seconds), `output_tokens_per_s_per_chip`,
+    `output_tokens_per_s_per_user` (tokens/s), `usd_per_hour`, `usd_per_million_input_tokens`,
+    `usd_per_million_output_tokens`, `capex_usd` (dollars) and `power_kw` (kW); the `frontier`
+    per chip; `excluded` (chips the export filter leaves out, with the rule and why) and
+    `admitted`; what binds (`binding`, `unmet`) and the `search` counts. `chip`: ids or `"all"`.
+    Traffic: `input_len`/`output_len` tokens per request and `request_rate` (requests/s) or
+    `output_tokens_per_s` (tokens/s of the fleet), one of the two. SLO: `slo_ttft`, `slo_tpot`
+    (seconds) met by `percentile` percent of requests (0-100). `max_power_kw` kW (TDP x PUE),
+    `budget` dollars of chips. `buyable_in` (`"CN"`) with `date` (`YYYY-MM-DD`) keeps only the
+    chips a buyer there may obtain. Cost keywords as `train`."""
+
 def compare(
     *ids: Union[str, Sequence[str]],
     model: _Path = "llama-3.1-70b",

@@ -19,6 +19,7 @@ use xpuscope_report::views::export::{
     self, ClassificationView, DesignOptions, DesignView, ExportOptions, TimelineView,
 };
 use xpuscope_report::views::infer::InferView;
+use xpuscope_report::views::plan::{PlanJob, PlanOptions, PlanView};
 use xpuscope_report::views::serve::{ServeJob, ServeOptions, ServeView, TraceText};
 use xpuscope_report::views::sweep::{SweepJob, SweepOptions, SweepRows};
 use xpuscope_report::views::train::{TrainJob, TrainView};
@@ -262,6 +263,12 @@ pub fn train(cat: &Catalog, chip: &str, model: &str, o: &TrainOptions) -> Result
     Ok(TrainJob::new(chip, &model, o)?.run(None)?)
 }
 
+/// `plan(...)`: the cheapest fleet for a traffic and an SLO, the model resolved as on the CLI.
+pub fn plan(cat: &Catalog, model: &str, o: &PlanOptions) -> Result<PlanView> {
+    let model = Arc::new(xpuscope_io::model(cat, model)?);
+    Ok(PlanJob::new(cat, model, o)?.run(None)?)
+}
+
 /// `compare(...)`: at least two chips, the first the reference, as on the CLI.
 pub fn compare(
     cat: &Catalog,
@@ -392,6 +399,36 @@ mod tests {
             export(&cat(), &q).unwrap(),
             ExportAnswer::Classification(_)
         ));
+    }
+
+    #[test]
+    fn a_plan_applies_the_export_filter_and_refuses_a_bad_percentile() {
+        let o = PlanOptions {
+            chips: Some(vec!["h100-sxm".into(), "h20".into()]),
+            input_len: Some(1000),
+            output_len: Some(200),
+            request_rate: Some(5.0),
+            slo_ttft: Some(1.0),
+            slo_tpot: Some(0.03),
+            engines: Some(vec!["vllm".into()]),
+            buyable_in: Some("CN".into()),
+            date: Some("2025-08-01".into()),
+            ..PlanOptions::default()
+        };
+        let v = plan(&cat(), "llama-3.1-8b", &o).unwrap();
+        let excluded: Vec<&str> = v.excluded.iter().map(|x| x.chip.as_str()).collect();
+        assert_eq!(excluded, ["h100-sxm"]);
+        assert_eq!(v.best.as_ref().map(|b| b.chip.as_str()), Some("h20"));
+        let o = PlanOptions {
+            percentile: Some(100.0),
+            ..o
+        };
+        assert_eq!(
+            plan(&cat(), "llama-3.1-8b", &o).unwrap_err().kind(),
+            Kind::Invalid
+        );
+        let e = plan(&cat(), "llama-3.1-8", &PlanOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), Kind::Unknown);
     }
 
     #[test]

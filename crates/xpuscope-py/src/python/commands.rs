@@ -1,4 +1,4 @@
-//! One Python function per CLI command (catalogue, export, infer, serve, train, compare): the
+//! One Python function per CLI command (catalogue, export, infer, serve, train, plan, compare): the
 //! keyword arguments are the CLI's flags with `_` for `-`, with the defaults `--help` shows
 //! (taken from the same constants), filled into the report layer's raw options.
 //!
@@ -16,9 +16,10 @@ use xpuscope_report::options::{
     defaults, BatchOption, CompareOptions, CostOptions, InferOptions, TrainOptions,
 };
 use xpuscope_report::views::export::{DesignOptions, ExportOptions};
+use xpuscope_report::views::plan::{defaults as plan_defaults, PlanOptions};
 use xpuscope_report::views::serve::{ServeOptions, DEFAULT_REQUESTS};
 
-use super::{answer, catalog_dirs, raise, BatchArg, IdOrPath};
+use super::{answer, catalog_dirs, raise, BatchArg, IdOrPath, Many};
 use crate::calls::{self, ExportQuestion};
 
 /// Registers the functions of this module.
@@ -31,6 +32,7 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(infer, m)?)?;
     m.add_function(wrap_pyfunction!(serve, m)?)?;
     m.add_function(wrap_pyfunction!(train, m)?)?;
+    m.add_function(wrap_pyfunction!(plan, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     Ok(())
 }
@@ -287,7 +289,7 @@ fn serve<'py>(
     answer(py, r)
 }
 
-/// Cost keywords shared by `train` and `compare`, into the report layer's options.
+/// Cost keywords shared by `train`, `plan` and `compare`, into the report layer's options.
 fn cost(
     depreciation_years: f64,
     utilisation: f64,
@@ -373,6 +375,101 @@ fn train<'py>(
         ),
     };
     let r = py.detach(|| calls::train(&cat, &chip, &model.0, &o));
+    answer(py, r)
+}
+
+/// The engines `plan` tries unless told otherwise: all of them, as `--engine`'s default.
+fn all_engines() -> Many<String> {
+    Many(
+        xpuscope_serve::EngineKind::ALL
+            .iter()
+            .map(|e| e.as_str().to_string())
+            .collect(),
+    )
+}
+
+/// The cheapest fleet that carries a traffic within an SLO (`xpuscope plan --format json`):
+/// `best` and the ranked `candidates`, each with its `pools` (chip, `chips`, layout, engine
+/// settings, launch command), `ttft_s` and `tpot_s` at the percentile (seconds),
+/// `output_tokens_per_s_per_chip`, `output_tokens_per_s_per_user`, `usd_per_hour`,
+/// `usd_per_million_input_tokens`, `usd_per_million_output_tokens`, `capex_usd` (dollars),
+/// `power_kw` (kW); the `frontier` per chip; the chips the export filter leaves out
+/// (`excluded`, with the rule and why) or lets in (`admitted`); what binds (`binding`, `unmet`)
+/// and the `search`'s counts.
+///
+/// `chip` is one id, a list, or `"all"`; `model` an id or a config.json path. Traffic:
+/// `input_len` and `output_len` tokens per request, and `request_rate` (requests/s) or
+/// `output_tokens_per_s` (tokens/s of the whole fleet), one of the two. SLO: `slo_ttft` and
+/// `slo_tpot` (seconds) met by `percentile` percent of requests. Search: `max_chips` per
+/// fleet, `engine` (vllm, sglang, trtllm), `no_disaggregate`, `no_heterogeneous`,
+/// `max_power_kw` (kW, TDP x PUE), `budget` (dollars of chips), `top` candidates, `seed`,
+/// `max_simulations`. Export filter: `buyable_in` (`"CN"`) with `date` (`YYYY-MM-DD`). Cost:
+/// the keywords of `train`.
+#[pyfunction]
+#[pyo3(signature = (model, *, chip=Many(vec!["all".to_string()]), input_len, output_len, request_rate=None, output_tokens_per_s=None, slo_ttft, slo_tpot, percentile=plan_defaults::PERCENTILE, max_chips=plan_defaults::MAX_CHIPS, engine=all_engines(), no_disaggregate=false, no_heterogeneous=false, buyable_in=None, date=None, max_power_kw=None, budget=None, top=plan_defaults::TOP, seed=0, max_simulations=plan_defaults::MAX_SIMULATIONS, depreciation_years=CostAssumptions::default().depreciation_years, utilisation=CostAssumptions::default().utilisation, pue=CostAssumptions::default().pue, electricity=CostAssumptions::default().electricity_per_kwh, hosting_per_kw_month=CostAssumptions::default().hosting_per_kw_month, chip_hour_price=None, catalog=None))]
+#[allow(clippy::too_many_arguments)]
+fn plan<'py>(
+    py: Python<'py>,
+    model: IdOrPath,
+    chip: Many<String>,
+    input_len: u64,
+    output_len: u64,
+    request_rate: Option<f64>,
+    output_tokens_per_s: Option<f64>,
+    slo_ttft: f64,
+    slo_tpot: f64,
+    percentile: f64,
+    max_chips: u32,
+    engine: Many<String>,
+    no_disaggregate: bool,
+    no_heterogeneous: bool,
+    buyable_in: Option<String>,
+    date: Option<String>,
+    max_power_kw: Option<f64>,
+    budget: Option<f64>,
+    top: usize,
+    seed: u64,
+    max_simulations: usize,
+    depreciation_years: f64,
+    utilisation: f64,
+    pue: f64,
+    electricity: f64,
+    hosting_per_kw_month: f64,
+    chip_hour_price: Option<f64>,
+    catalog: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cat = self::catalog(py, catalog)?;
+    let o = PlanOptions {
+        chips: Some(chip.0),
+        input_len: Some(input_len),
+        output_len: Some(output_len),
+        request_rate,
+        output_tokens_per_s,
+        slo_ttft: Some(slo_ttft),
+        slo_tpot: Some(slo_tpot),
+        percentile: Some(percentile),
+        max_chips: Some(max_chips),
+        engines: Some(engine.0),
+        disaggregate: Some(!no_disaggregate),
+        heterogeneous: Some(!no_heterogeneous),
+        buyable_in,
+        date,
+        max_power_kw,
+        budget,
+        top: Some(top),
+        seed: Some(seed),
+        requests_per_rank: None,
+        max_simulations: Some(max_simulations),
+        cost: cost(
+            depreciation_years,
+            utilisation,
+            pue,
+            electricity,
+            hosting_per_kw_month,
+            chip_hour_price,
+        ),
+    };
+    let r = py.detach(|| calls::plan(&cat, &model.0, &o));
     answer(py, r)
 }
 
