@@ -178,6 +178,7 @@ def test_plan_refuses_a_bad_percentile_with_the_cli_sentence(cli):
     e = pytest.raises(xpuscope.InvalidInputError, xpuscope.plan, "llama-3.1-8b", percentile=100, **args).value
     want = cli.error("plan", *PLAN, "--chip", "h100-sxm", "--request-rate", "5", "--percentile", "100")
     assert str(e) == want == "--percentile 100 must be between 0 and 100"
+    assert e.field == "percentile"
     # What the CLI's parser refuses, the report layer refuses with a sentence of its own.
     e = pytest.raises(xpuscope.InvalidInputError, xpuscope.plan, "llama-3.1-8b", output_tokens_per_s=1000, **args).value
     assert str(e) == "give --request-rate or --output-tokens-per-s, not both" and e.field == "request_rate"

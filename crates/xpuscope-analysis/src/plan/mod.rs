@@ -128,58 +128,85 @@ impl Plan<'_> {
 /// Why a plan cannot be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
-    /// An input out of range.
-    #[error("{0}")]
-    Input(String),
+    /// An input out of range: the flag at fault (without dashes) and one sentence.
+    #[error("{1}")]
+    Input(&'static str, String),
 }
 
 impl PlanRequest {
     fn validate(&self, chips: &[&Chip]) -> Result<(), PlanError> {
-        let bad = |s: String| Err(PlanError::Input(s));
+        let bad = |field: &'static str, s: String| Err(PlanError::Input(field, s));
         if chips.is_empty() {
-            return bad("no chip is left to plan with".into());
+            return bad("chip", "no chip is left to plan with".into());
         }
         if self.input_len == 0 || self.output_len == 0 {
-            return bad("--input-len and --output-len must be at least 1".into());
+            return bad(
+                "input_len",
+                "--input-len and --output-len must be at least 1".into(),
+            );
         }
         if !(self.request_rate.is_finite() && self.request_rate > 0.0) {
-            return bad(format!(
-                "the request rate {} must be a positive number of requests per second",
-                self.request_rate
-            ));
+            return bad(
+                "request_rate",
+                format!(
+                    "the request rate {} must be a positive number of requests per second",
+                    self.request_rate
+                ),
+            );
         }
-        for (name, v) in [
-            ("--slo-ttft", self.slo.ttft_s),
-            ("--slo-tpot", self.slo.tpot_s),
+        for (field, name, v) in [
+            ("slo_ttft", "--slo-ttft", self.slo.ttft_s),
+            ("slo_tpot", "--slo-tpot", self.slo.tpot_s),
         ] {
             if !(v.is_finite() && v > 0.0) {
-                return bad(format!("{name} {v} must be a positive number of seconds"));
+                return bad(
+                    field,
+                    format!("{name} {v} must be a positive number of seconds"),
+                );
             }
         }
         if !(self.slo.percentile > 0.0 && self.slo.percentile < 100.0) {
-            return bad(format!(
-                "--percentile {} must be between 0 and 100",
-                self.slo.percentile
-            ));
+            return bad(
+                "percentile",
+                format!(
+                    "--percentile {} must be between 0 and 100",
+                    self.slo.percentile
+                ),
+            );
         }
         if self.max_chips == 0 {
-            return bad("--max-chips must be at least 1".into());
+            return bad("max_chips", "--max-chips must be at least 1".into());
         }
         if self.engines.is_empty() {
-            return bad("give at least one engine".into());
+            return bad("engine", "give at least one engine".into());
         }
         if let Some(p) = self.max_power_kw.filter(|p| !(p.is_finite() && *p > 0.0)) {
-            return bad(format!("--max-power-kw {p} must be a positive number"));
+            return bad(
+                "max_power_kw",
+                format!("--max-power-kw {p} must be a positive number"),
+            );
         }
         if let Some(b) = self.budget_usd.filter(|b| !(b.is_finite() && *b > 0.0)) {
-            return bad(format!("--budget {b} must be a positive number of dollars"));
+            return bad(
+                "budget",
+                format!("--budget {b} must be a positive number of dollars"),
+            );
         }
-        if self.requests_per_rank == 0 || self.max_simulations == 0 {
-            return bad("the simulated requests and the simulation cap must be at least 1".into());
+        if self.requests_per_rank == 0 {
+            return bad(
+                "requests_per_rank",
+                "the simulated requests per rank must be at least 1".into(),
+            );
+        }
+        if self.max_simulations == 0 {
+            return bad(
+                "max_simulations",
+                "--max-simulations must be at least 1".into(),
+            );
         }
         self.cost
             .validate()
-            .map_err(|e| PlanError::Input(e.to_string()))
+            .map_err(|e| PlanError::Input("cost", e.to_string()))
     }
 
     /// The percentile as a quantile.

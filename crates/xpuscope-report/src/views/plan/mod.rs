@@ -158,7 +158,7 @@ impl<'a> PlanJob<'a> {
                 .map(|e| {
                     EngineKind::parse(&e.to_ascii_lowercase()).ok_or_else(|| {
                         Error::invalid(
-                            "engines",
+                            "engine",
                             format!("engine `{e}` is not one of vllm, sglang, trtllm"),
                         )
                     })
@@ -179,7 +179,7 @@ impl<'a> PlanJob<'a> {
             }
         }
         if chips.is_empty() {
-            return Err(Error::invalid("chips", "give at least one chip id, or all"));
+            return Err(Error::invalid("chip", "give at least one chip id, or all"));
         }
         let filter = match (&o.buyable_in, &o.date) {
             (Some(d), Some(date)) => Some((
@@ -273,8 +273,9 @@ impl<'a> PlanJob<'a> {
                     .join("; ")
             )));
         }
-        let p = planner::plan(&self.request, &self.chips, progress)
-            .map_err(|e| Error::invalid("plan", e.to_string()))?;
+        let p = planner::plan(&self.request, &self.chips, progress).map_err(|e| match e {
+            planner::PlanError::Input(field, message) => Error::invalid(field, message),
+        })?;
         Ok(PlanView::new(
             &self.request,
             &p,
