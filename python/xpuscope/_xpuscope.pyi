@@ -186,7 +186,7 @@ def plan(
     budget: Optional[float] = None,
     top: int = 12,
     seed: int = 0,
-    max_simulations: int = 600,
+    max_simulations: int = 1000,
     depreciation_years: float = 4.0,
     utilisation: float = 0.7,
     pue: float = 1.3,

@@ -144,7 +144,7 @@ pub struct Sized<'a> {
     pub binding: Vec<Binding>,
 }
 
-/// A configuration in words: `tp8 ep8 fp8/kv-fp8 vllm`.
+/// A configuration in words: `tp8 ep8 fp8/kv-fp8 vllm (8192 tokens/step)`.
 pub fn config_label(c: &Config<'_>) -> String {
     let l = c.layout;
     let mut s = format!("tp{}", l.tp);
@@ -158,10 +158,11 @@ pub fn config_label(c: &Config<'_>) -> String {
         s.push_str(&format!(" ep{}", l.ep));
     }
     format!(
-        "{s} {}/kv-{} {}",
+        "{s} {}/kv-{} {} ({} tokens/step)",
         c.precisions.weights.as_str(),
         c.precisions.kv_cache.as_str(),
-        c.engine.kind.as_str()
+        c.engine.kind.as_str(),
+        c.engine.max_num_tokens
     )
 }
 

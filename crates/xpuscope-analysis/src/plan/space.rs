@@ -1,6 +1,8 @@
 //! The search space: for each chip, the deployments of one rank (a tensor x pipeline group of
 //! chips, with its data-parallel group for attention-DP) that a planner may try, in the
-//! precisions the chip runs natively and under each engine's default caps.
+//! precisions the chip runs natively, under each engine's default caps and with a smaller token
+//! budget per step. The sequence cap is the engine's default: at a given traffic the batch is set
+//! by the load, and a lower cap only queues requests the fleet could have run.
 
 use xpuscope_model::chip::{Chip, Precision};
 use xpuscope_model::model::Model;
@@ -9,6 +11,9 @@ use xpuscope_serve::{EngineKind, EngineSettings};
 
 /// Most chips in one rank (tp x pp): past this a deployment is several ranks.
 const MAX_RANK_CHIPS: u32 = 32;
+/// The smaller token budget per step tried beside each engine's default (vLLM's default on
+/// GPUs under 70 GiB and on the A100).
+pub const SMALL_TOKEN_BUDGET: u64 = 2048;
 /// Largest attention-DP group tried for mixture-of-experts models.
 const MAX_ATTENTION_DP: u32 = 32;
 
@@ -123,12 +128,26 @@ pub fn configs<'a>(chip: &'a Chip, model: &Model, engines: &[EngineKind]) -> Vec
                     ..Precisions::for_weights(w)
                 };
                 for &kind in engines {
+                    let e = engine(kind, chip, model, &layout);
                     v.push(Config {
                         chip,
                         layout,
                         precisions,
-                        engine: engine(kind, chip, model, &layout),
+                        engine: e,
                     });
+                    // A smaller token budget per step: shorter prefill chunks beside the
+                    // decodes, a lower TPOT for a longer TTFT (where prompts may be chunked).
+                    if e.chunked_prefill && e.max_num_tokens > SMALL_TOKEN_BUDGET {
+                        v.push(Config {
+                            chip,
+                            layout,
+                            precisions,
+                            engine: EngineSettings {
+                                max_num_tokens: SMALL_TOKEN_BUDGET,
+                                ..e
+                            },
+                        });
+                    }
                 }
             }
         }

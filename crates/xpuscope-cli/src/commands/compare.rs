@@ -1,11 +1,11 @@
 //! `compare`: flags into options, the report layer's comparison printed, and the chart written.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use xpuscope_model::chip::Chip;
 use xpuscope_report::options::CompareOptions;
 use xpuscope_report::views::compare;
 
-use super::{cost, json, Ctx, Output};
+use super::{cost, with_chart, Ctx};
 use crate::cli::{CompareArgs, FlagName};
 
 /// The raw options the flags give.
@@ -30,16 +30,11 @@ pub fn run(ctx: &Ctx, a: &CompareArgs) -> Result<String> {
         .collect::<Result<_, _>>()?;
     let model = crate::load::model(&ctx.catalog, &a.model)?;
     let view = compare::compare(&chips, &model, &options(a))?;
-    if let Some(path) = &a.svg {
-        let svg = xpuscope_report::charts::compare_svg(&view.comparison);
-        std::fs::write(path, svg).with_context(|| format!("cannot write `{}`", path.display()))?;
-    }
-    if ctx.format == Output::Json {
-        return json(&view);
-    }
-    let mut out = view.text();
-    if let Some(path) = &a.svg {
-        out.push_str(&format!("chart written to {}\n", path.display()));
-    }
-    Ok(out)
+    with_chart(
+        ctx,
+        a.svg.as_deref(),
+        || xpuscope_report::charts::compare_svg(&view.comparison),
+        &view,
+        || view.text(),
+    )
 }

@@ -69,6 +69,30 @@ pub fn run(args: Args) -> Result<String> {
     }
 }
 
+/// Writes `svg` to `path` when one is given, then prints `view` as JSON or `text`, saying where
+/// the chart went.
+pub fn with_chart<V: serde::Serialize>(
+    ctx: &Ctx,
+    path: Option<&std::path::Path>,
+    svg: impl FnOnce() -> String,
+    view: &V,
+    text: impl FnOnce() -> String,
+) -> Result<String> {
+    use anyhow::Context as _;
+    if let Some(path) = path {
+        std::fs::write(path, svg())
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    if ctx.format == Output::Json {
+        return json(view);
+    }
+    let mut out = text();
+    if let Some(path) = path {
+        out.push_str(&format!("chart written to {}\n", path.display()));
+    }
+    Ok(out)
+}
+
 /// Serialises a view as pretty JSON with a trailing newline.
 pub fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     Ok(serde_json::to_string_pretty(v)? + "\n")

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use xpuscope_report::views::plan::{PlanJob, PlanOptions};
 
-use super::{cost, json, Ctx, Output};
+use super::{cost, with_chart, Ctx};
 use crate::cli::PlanArgs;
 
 /// The raw options the flags give.
@@ -40,16 +40,5 @@ pub fn run(ctx: &Ctx, a: &PlanArgs) -> Result<String> {
     let model = Arc::new(crate::load::model(&ctx.catalog, &a.model)?);
     let job = PlanJob::new(&ctx.catalog, model, &options(a))?;
     let view = crate::progress::with_bar(job.work(), "planning", |done| job.run(Some(done)))?;
-    if let Some(path) = &a.svg {
-        std::fs::write(path, view.svg())
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-    }
-    if ctx.format == Output::Json {
-        return json(&view);
-    }
-    let mut out = view.text();
-    if let Some(path) = &a.svg {
-        out.push_str(&format!("chart written to {}\n", path.display()));
-    }
-    Ok(out)
+    with_chart(ctx, a.svg.as_deref(), || view.svg(), &view, || view.text())
 }

@@ -1,11 +1,11 @@
 //! `roofline`: flags into options, the report layer's table printed and its chart written.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use xpuscope_model::chip::Chip;
 use xpuscope_report::options::RooflineOptions;
 use xpuscope_report::views::roofline::roofline;
 
-use super::{json, Ctx, Output};
+use super::{with_chart, Ctx};
 use crate::cli::{FlagName, RooflineArgs};
 
 /// `xpuscope roofline`.
@@ -24,16 +24,12 @@ pub fn run(ctx: &Ctx, a: &RooflineArgs) -> Result<String> {
         output_len: Some(a.output_len),
     };
     let view = roofline(&chips, &model, &o)?;
-    if let Some(path) = &a.svg {
-        std::fs::write(path, view.svg())
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-    }
-    if ctx.format == Output::Json {
-        return json(&view);
-    }
-    let mut out = view.text();
-    if let Some(path) = &a.svg {
-        out.push_str(&format!("\nchart written to {}\n", path.display()));
-    }
-    Ok(out)
+    // The roofline's text ends in its table, so the chart line stands apart.
+    with_chart(
+        ctx,
+        a.svg.as_deref(),
+        || view.svg(),
+        &view,
+        || view.text() + "\n",
+    )
 }

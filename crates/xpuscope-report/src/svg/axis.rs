@@ -20,6 +20,19 @@ pub(super) struct Plot {
     pub(super) bottom: f64,
 }
 
+impl Plot {
+    /// Draws the plot area's frame (a rectangle without fill, class `plot-area`).
+    pub(super) fn frame(&self, svg: &mut Svg) {
+        svg.raw(&format!(
+            r#"<rect class="plot-area" x="{}" y="{}" width="{}" height="{}" fill="none"/>"#,
+            n(self.left),
+            n(self.top),
+            n(self.right - self.left),
+            n(self.bottom - self.top)
+        ));
+    }
+}
+
 /// Draws the bottom axis: grid lines, ticks, tick labels and the axis label.
 pub(super) fn x_axis(svg: &mut Svg, scale: &Scale, ticks: &[Tick], plot: &Plot, label: &str) {
     let Plot {

@@ -70,19 +70,13 @@ pub fn pareto(p: &Pareto) -> String {
         p0: bottom,
         p1: top,
     };
-    svg.raw(&format!(
-        r#"<rect class="plot-area" x="{}" y="{}" width="{}" height="{}" fill="none"/>"#,
-        n(left),
-        n(top),
-        n(right - left),
-        n(bottom - top)
-    ));
     let plot = Plot {
         left,
         right,
         top,
         bottom,
     };
+    plot.frame(&mut svg);
     x_axis(
         &mut svg,
         &sx,

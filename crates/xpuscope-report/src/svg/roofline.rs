@@ -125,13 +125,6 @@ pub fn roofline(r: &Roofline) -> String {
         p1: top,
     };
 
-    svg.raw(&format!(
-        r#"<rect class="plot-area" x="{}" y="{}" width="{}" height="{}" fill="none"/>"#,
-        n(left),
-        n(top),
-        n(right - left),
-        n(bottom - top)
-    ));
     let x_ticks = log_ticks(x_lo, x_hi, 0, "");
     let y_ticks = log_ticks(y_lo, y_hi, LOG_TERA, "");
     let plot = Plot {
@@ -140,6 +133,7 @@ pub fn roofline(r: &Roofline) -> String {
         top,
         bottom,
     };
+    plot.frame(&mut svg);
     x_axis(
         &mut svg,
         &xs_scale,

@@ -39,7 +39,7 @@ pub mod defaults {
     /// that a plan simulates a hundred fleets in seconds.
     pub const REQUESTS_PER_RANK: u64 = 300;
     /// Most simulations in one plan.
-    pub const MAX_SIMULATIONS: usize = 600;
+    pub const MAX_SIMULATIONS: usize = 1000;
 }
 
 /// Raw `plan` options (the model is resolved by the caller).
@@ -84,7 +84,7 @@ pub struct PlanOptions {
     pub seed: Option<u64>,
     /// Requests each simulated rank serves (default 300).
     pub requests_per_rank: Option<u64>,
-    /// Most simulations (default 600).
+    /// Most simulations (default 1000).
     pub max_simulations: Option<usize>,
     /// Cost assumptions.
     pub cost: CostOptions,
