@@ -149,7 +149,7 @@ impl PlanRequest {
             return bad(
                 "request_rate",
                 format!(
-                    "the request rate {} must be a positive number of requests per second",
+                    "--request-rate {} must be a positive number of requests per second",
                     self.request_rate
                 ),
             );
