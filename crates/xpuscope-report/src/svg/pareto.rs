@@ -1,6 +1,7 @@
 //! The Pareto frontier of a plan: per chip, output tokens per second per chip against output
 //! tokens per second per user on log-log axes, one stepped line of points per chip, with the
-//! TPOT target as a vertical line (its inverse) and the plan's chosen fleets as rings.
+//! TPOT target as a vertical line (its inverse) and the plan's chosen fleets as rings in their
+//! chip's colour.
 //!
 //! It computes no frontier: the planner does, and the points arrive as they are drawn.
 
@@ -148,9 +149,10 @@ pub fn pareto(p: &Pareto) -> String {
         };
         let _ = write!(
             svg.out,
-            r##"<circle class="chosen" data-chip="{i}" cx="{}" cy="{}" r="7" fill="none" stroke="#222222" stroke-width="2"><title>{}</title></circle>"##,
+            r##"<circle class="chosen" data-chip="{i}" cx="{}" cy="{}" r="7" fill="none" stroke="{}" stroke-width="2.5"><title>{}</title></circle>"##,
             n(sx.px(x)),
             n(sy.px(y)),
+            colour(*i),
             esc(label)
         );
     }
