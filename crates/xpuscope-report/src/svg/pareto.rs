@@ -149,7 +149,7 @@ pub fn pareto(p: &Pareto) -> String {
         };
         let _ = write!(
             svg.out,
-            r##"<circle class="chosen" data-chip="{i}" cx="{}" cy="{}" r="7" fill="none" stroke="{}" stroke-width="2.5"><title>{}</title></circle>"##,
+            r#"<circle class="chosen" data-chip="{i}" cx="{}" cy="{}" r="7" fill="none" stroke="{}" stroke-width="2.5"><title>{}</title></circle>"#,
             n(sx.px(x)),
             n(sy.px(y)),
             colour(*i),
