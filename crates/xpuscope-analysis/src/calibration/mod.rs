@@ -6,6 +6,7 @@
 //! family (`calibration/serving.toml`, continuous batching under load) is predicted by the
 //! serving simulator instead, in [`serving`].
 
+pub mod intervals;
 pub mod serving;
 
 use serde::Deserialize;

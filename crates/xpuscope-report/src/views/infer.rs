@@ -9,6 +9,7 @@ use xpuscope_model::model::Model;
 use xpuscope_perf::{Efficiency, InferConfig, InferResult, Layout};
 
 use super::breakdown::BreakdownView;
+use super::error_bar::ErrorBarView;
 use crate::error::Result;
 use crate::options::InferOptions;
 use crate::table::{bytes, duration, num, sig};
@@ -118,6 +119,8 @@ pub struct InferView {
     pub breakdown: PhasesView,
     /// Fallbacks, caps and priors the answer rests on.
     pub notes: Vec<String>,
+    /// How far measurements of the same kind have been from the model, on the throughput.
+    pub error_bar: Option<ErrorBarView>,
 }
 
 /// Runs `infer` for a resolved chip and model.
@@ -166,6 +169,13 @@ impl InferView {
                 decode_step: BreakdownView::new(&r.decode),
             },
             notes: r.notes.clone(),
+            error_bar: ErrorBarView::new(
+                "inference",
+                Some(cfg.engine.as_str()),
+                model.moe.is_some(),
+                "output_tokens_per_s",
+                r.output_tokens_per_s.get(),
+            ),
         }
     }
 
@@ -228,6 +238,9 @@ impl InferView {
         out.push_str(&self.breakdown.prefill.text());
         out.push_str(&format!("\ndecode step ({})\n", duration(self.tpot_s)));
         out.push_str(&self.breakdown.decode_step.text());
+        if let Some(e) = &self.error_bar {
+            out.push_str(&format!("\n{}\n", e.text()));
+        }
         if !self.notes.is_empty() {
             out.push_str("\nnotes:\n");
             for n in &self.notes {

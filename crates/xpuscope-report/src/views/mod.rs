@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod claims;
 pub mod compare;
 pub mod cost;
+pub mod error_bar;
 pub mod export;
 pub mod infer;
 pub mod plan;

@@ -14,6 +14,7 @@ use xpuscope_serve::{
     Arrivals, EngineKind, Lengths, ServeConfig, ServeResult, Slo, StepRecord, Summary,
 };
 
+use super::error_bar::ErrorBarView;
 use super::infer::LayoutView;
 use crate::error::{Error, Result};
 use crate::options::InferOptions;
@@ -380,6 +381,8 @@ pub struct ServeView {
     pub time_bound_share: BoundShareView,
     /// How the traffic was split, and the estimates the answer rests on.
     pub notes: Vec<String>,
+    /// How far measurements of the same kind have been from the simulator, on the throughput.
+    pub error_bar: Option<ErrorBarView>,
     /// Per-step records, for the timeline.
     #[serde(skip)]
     pub timeline: Vec<StepRecord>,
@@ -469,6 +472,13 @@ impl ServeView {
                 kernel_overhead: b.kernel_overhead.get() / total,
                 host: b.host.get() / total,
             },
+            error_bar: ErrorBarView::new(
+                "serving",
+                Some(e.kind.as_str()),
+                model.moe.is_some(),
+                "output_tokens_per_s",
+                r.output_tokens_per_s.get(),
+            ),
             notes: r.notes,
             timeline: r.replica.timeline,
         }
@@ -535,6 +545,9 @@ impl ServeView {
             b.kernel_overhead * 100.0,
             b.host * 100.0
         );
+        if let Some(e) = &self.error_bar {
+            out.push_str(&format!("\n  {}\n", e.text()));
+        }
         if !self.notes.is_empty() {
             out.push_str("\nnotes:\n");
             for n in &self.notes {

@@ -15,6 +15,7 @@ use xpuscope_perf::train::{TrainResult, Trainer};
 use xpuscope_perf::Efficiency;
 
 use super::cost::describe;
+use super::error_bar::ErrorBarView;
 use crate::error::{Error, Result};
 use crate::options::{TrainOptions, TrainPlan, TrainWhat};
 use crate::table::{bytes, duration, num, sig, Align, Table};
@@ -301,6 +302,9 @@ pub struct TrainContext {
     pub to_train: Option<BudgetView>,
     /// Fallbacks, priors and what MFU counts.
     pub notes: Vec<String>,
+    /// How far measured training runs of the same kind have been from the model, on the
+    /// throughput of the best (or only) layout.
+    pub error_bar: Option<ErrorBarView>,
     /// The header line of the text.
     #[serde(skip)]
     header: String,
@@ -439,6 +443,13 @@ impl<'a> TrainJob<'a> {
             model: model.id.clone(),
             to_train: budget(r),
             notes: notes.clone(),
+            error_bar: ErrorBarView::new(
+                "training",
+                None,
+                model.moe.is_some(),
+                "tokens_per_s",
+                r.tokens_per_s.get(),
+            ),
             header: header.clone(),
             costs: plan.costs,
         };
@@ -573,6 +584,9 @@ impl TrainView {
                 ]);
             }
             out.push_str(&tt.render());
+        }
+        if let Some(e) = &ctx.error_bar {
+            out.push_str(&format!("{}\n", e.text()));
         }
         for n in &ctx.notes {
             out.push_str(&format!("note: {n}\n"));

@@ -139,6 +139,9 @@ impl PlanView {
                 for m in &b.cost_missing {
                     let _ = writeln!(o, "  cost: {m}");
                 }
+                if let Some(e) = &b.error_bar {
+                    let _ = writeln!(o, "  {}", e.text());
+                }
             }
             None => {
                 let _ = writeln!(o, "\nno candidate meets the SLO within the limits.");

@@ -6,6 +6,7 @@ use xpuscope_analysis::plan::launch::{launch, Role};
 use xpuscope_analysis::plan::{Binding, Candidate, Deployment, Plan, PlanRequest, Pool};
 use xpuscope_model::chip::Date;
 
+use crate::views::error_bar::ErrorBarView;
 use crate::views::infer::LayoutView;
 
 /// Rows of the table given to fleets of two chip types.
@@ -115,6 +116,9 @@ pub struct CandidateView {
     pub preemptions: u64,
     /// Why a cost figure is missing.
     pub cost_missing: Vec<String>,
+    /// How far serving measurements of the same engine have been from the simulator, on the
+    /// throughput per chip (a factor below 1 means the fleet may need that many times more chips).
+    pub error_bar: Option<ErrorBarView>,
 }
 
 /// One point of a frontier.
@@ -348,6 +352,16 @@ impl CandidateView {
             kv_transfer_s: transfer,
             preemptions: s.preemptions,
             cost_missing: c.costs.missing.clone(),
+            error_bar: {
+                let decode = c.deployment.pools().last().copied().expect("a pool");
+                ErrorBarView::new(
+                    "serving",
+                    Some(decode.config.engine.kind.as_str()),
+                    req.model.moe.is_some(),
+                    "output_tokens_per_s_per_chip",
+                    out_tps / f64::from(c.chips()),
+                )
+            },
         }
     }
 }
