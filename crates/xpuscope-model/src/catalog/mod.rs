@@ -491,4 +491,6 @@ pub fn builtin_text(path: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
