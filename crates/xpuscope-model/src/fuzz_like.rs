@@ -11,6 +11,8 @@
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
+use crate::catalog::CatalogError;
+
 /// Arbitrary text: any Unicode string, arbitrary bytes read as lossy UTF-8, or a soup of the
 /// characters TOML, JSON and CSV are built from (which reaches deeper into the parsers than
 /// random Unicode does).
@@ -160,6 +162,23 @@ pub fn check_message(msg: &str, file: Option<&str>, text: &str) -> Result<(), Te
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// Checks a catalogue-style error (catalogue and rule files) for `text` read as `path`: at least
+/// one issue, each naming the file, on a line of the text where it gives one, and one sentence.
+pub fn check_catalog_error(e: &CatalogError, path: &str, text: &str) -> Result<(), TestCaseError> {
+    prop_assert!(!e.issues.is_empty(), "an error with no issues");
+    for issue in &e.issues {
+        prop_assert_eq!(&issue.file, path);
+        if let Some(l) = issue.line {
+            prop_assert!((1..=line_count(text)).contains(&l), "line {l}: {issue}");
+        }
+        let shown = issue.to_string();
+        prop_assert!(!shown.contains('\n'), "issue spans lines: {shown:?}");
+        prop_assert!(!issue.message.trim().is_empty(), "empty message: {shown}");
+        check_message(&shown, Some(path), text)?;
     }
     Ok(())
 }
