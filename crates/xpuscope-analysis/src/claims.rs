@@ -220,7 +220,7 @@ pub fn parse(file: &str, text: &str) -> Result<ClaimsFile, ClaimsError> {
                 Some(l) => format!("{file}:{l}"),
                 None => file.to_string(),
             },
-            message: e.message().to_string(),
+            message: xpuscope_model::catalog::toml_message(&e),
         }
     })?;
     // Numbers that enter must be real: a NaN range would make every ratio "outside" it.
@@ -660,5 +660,15 @@ note = "not a chip question"
                 .contains("claim `x`: no chip `h2O`; did you mean `h20`?"),
             "{e}"
         );
+    }
+
+    /// Found by the fuzz-like test: toml's message for an unclosed array spans two lines.
+    #[test]
+    fn a_toml_error_is_one_line() {
+        let e = parse("c.toml", "[[claim]]\nid = [ \"a\"\nnote = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains('\n'), "{e:?}");
+        assert!(e.starts_with("c.toml:3: invalid array; expected"), "{e}");
     }
 }

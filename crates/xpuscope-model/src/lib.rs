@@ -11,6 +11,8 @@
 
 pub mod catalog;
 pub mod chip;
+#[cfg(any(test, feature = "fuzz-like"))]
+pub mod fuzz_like;
 pub mod layers;
 pub mod model;
 pub mod numfmt;

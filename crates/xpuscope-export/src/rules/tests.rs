@@ -246,3 +246,17 @@ fn events_and_vendors_load_and_bad_ones_are_refused() {
     );
     assert!(twice.is_err());
 }
+
+/// Found by the fuzz-like test: toml's message for an unclosed array spans two lines, which
+/// printed a rule-file error over two lines with the second naming no file.
+#[test]
+fn a_toml_error_is_one_line() {
+    let e = errors("[[event]]\nsource =[ \"https://example.com\"\nreferences = []\n");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(!e[0].contains('\n'), "{:?}", e[0]);
+    assert!(
+        e[0].starts_with("r.toml:3: is not valid: invalid array; expected"),
+        "{}",
+        e[0]
+    );
+}

@@ -13,7 +13,7 @@ use super::events::{self, Event, Vendor};
 use super::raw::{RawFile, RawRule, KINDS, NAMING_KINDS};
 use super::{Policy, Reach, Rule, RuleKind, Thresholds2022, Thresholds2023};
 use crate::metrics::{PerformanceDensity, Tpp};
-use xpuscope_model::catalog::{line_of, CatalogError, CatalogIssue, ValidationContext};
+use xpuscope_model::catalog::{line_of, toml_issue, CatalogError, CatalogIssue, ValidationContext};
 use xpuscope_model::chip::Date;
 use xpuscope_model::units::BytesPerSecond;
 
@@ -29,13 +29,7 @@ pub(super) struct Parsed {
 /// without a 3A090 rule (the main file; a file of China's measures has none).
 pub(super) fn rule_set(path: &str, text: &str, require_eccn: bool) -> Result<Parsed, CatalogError> {
     let raw: RawFile = toml::from_str(text).map_err(|e| CatalogError {
-        issues: vec![CatalogIssue {
-            file: path.to_string(),
-            line: e.span().map(|s| line_of(text, s.start)),
-            entry: None,
-            field: None,
-            message: format!("is not valid: {}", e.message().trim()),
-        }],
+        issues: vec![toml_issue(path, text, &e)],
     })?;
     let mut issues: Vec<CatalogIssue> = Vec::new();
     let mut rules: Vec<Rule> = Vec::new();

@@ -456,10 +456,16 @@ fn find_key_line(text: &str, range: std::ops::Range<usize>, key: &str) -> Option
     None
 }
 
-fn toml_issue(path: &str, text: &str, e: &toml::de::Error) -> CatalogIssue {
+/// toml's explanation of a parse error on one line: its full `Display` repeats the location and a
+/// source excerpt, and its message alone can still span lines (`invalid array` / `expected ]`).
+pub fn toml_message(e: &toml::de::Error) -> String {
+    e.message().trim().replace('\n', "; ")
+}
+
+/// A TOML parse error as one issue of `path`, on the line where toml found it.
+pub fn toml_issue(path: &str, text: &str, e: &toml::de::Error) -> CatalogIssue {
     let line = e.span().map(|s| line_of(text, s.start));
-    // toml's message repeats the location and a source excerpt; keep only the explanation.
-    let message = e.message().trim().replace('\n', "; ");
+    let message = toml_message(e);
     CatalogIssue {
         file: path.to_string(),
         line,
@@ -490,5 +496,7 @@ pub fn builtin_text(path: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
 }
 
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod tests;

@@ -155,8 +155,10 @@ pub fn builtin() -> Option<Result<Vec<ServingCase>, InvalidServing>> {
 
 /// Parses and checks a serving file, reporting every problem at once.
 pub fn parse(text: &str) -> Result<Vec<ServingCase>, InvalidServing> {
-    let raw: RawFile =
-        toml::from_str(text).map_err(|e| InvalidServing(vec![format!("catalog/{FILE}: {e}")]))?;
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let issue = xpuscope_model::catalog::toml_issue(&format!("catalog/{FILE}"), text, &e);
+        InvalidServing(vec![issue.to_string()])
+    })?;
     let mut problems = Vec::new();
     let mut cases = Vec::new();
     let mut seen = std::collections::HashSet::new();
