@@ -276,6 +276,19 @@ fn validate_reports_every_case() {
     assert!(inference["median_abs_error"].as_f64().unwrap() < 0.15);
     let text = ok(&["validate"]);
     assert!(text.contains("median |error|"));
+    // The error bars every answer carries, one per regime, low <= median <= high.
+    let bars = v["error_bars"].as_array().unwrap();
+    let serving_bar = bars.iter().find(|b| b["group"] == "serving").unwrap();
+    assert!(serving_bar["cases"].as_u64().unwrap() >= 10);
+    for b in bars {
+        let (lo, mid, hi) = (
+            b["low"].as_f64().unwrap(),
+            b["median"].as_f64().unwrap(),
+            b["high"].as_f64().unwrap(),
+        );
+        assert!(0.0 < lo && lo <= mid && mid <= hi, "{b}");
+    }
+    assert!(text.contains("error bars by regime"));
     // The serving family: reported apart, every case predicted, a summary per engine.
     let serving = &v["serving"];
     let cases = serving["cases"].as_array().unwrap();

@@ -6,6 +6,7 @@
 //! crate's calibration; this module only lays them out.
 
 use serde::Serialize;
+use xpuscope_analysis::calibration::intervals::{Intervals, MIN_CASES};
 use xpuscope_analysis::calibration::serving::{self, CaseArrivals, ServingResult};
 use xpuscope_analysis::calibration::{self, CaseKind, CaseResult};
 use xpuscope_model::Catalog;
@@ -167,6 +168,26 @@ pub struct ValidateView {
     /// them; absent when not compiled in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub serving: Option<ServingSetView>,
+    /// The error bars every answer carries: per regime, the spread of measured / predicted over
+    /// the fitted set's cases (`catalog/calibration/intervals.toml`, kept current by a test).
+    pub error_bars: Vec<RegimeView>,
+}
+
+/// One regime's spread of measured / predicted.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct RegimeView {
+    /// The regime, e.g. `serving/vllm/dense`.
+    pub group: String,
+    /// Cases in it.
+    pub cases: usize,
+    /// 10th percentile of measured / predicted (nearest rank, outward).
+    pub low: f64,
+    /// Median of measured / predicted.
+    pub median: f64,
+    /// 90th percentile of measured / predicted (nearest rank, outward).
+    pub high: f64,
+    /// Whether answers use it (it has enough cases).
+    pub used: bool,
 }
 
 /// Predicts every built-in measurement with the default efficiencies.
@@ -189,10 +210,23 @@ pub fn validate(catalog: &Catalog) -> Result<ValidateView> {
         }
         None => None,
     };
+    let error_bars = Intervals::builtin()
+        .groups()
+        .iter()
+        .map(|i| RegimeView {
+            group: i.group.clone(),
+            cases: i.cases,
+            low: i.low,
+            median: i.median,
+            high: i.high,
+            used: i.cases >= MIN_CASES,
+        })
+        .collect();
     Ok(ValidateView {
         public,
         holdout,
         serving,
+        error_bars,
     })
 }
 
@@ -208,6 +242,32 @@ impl ValidateView {
         if let Some(s) = &self.serving {
             out.push('\n');
             out.push_str(&s.text());
+        }
+        if !self.error_bars.is_empty() {
+            out.push_str("\nerror bars by regime: measured / predicted over the fitted set (what every answer's error_bar applies)\n");
+            let mut t = Table::new(&[
+                ("regime", Align::Left),
+                ("cases", Align::Right),
+                ("p10", Align::Right),
+                ("median", Align::Right),
+                ("p90", Align::Right),
+                ("", Align::Left),
+            ]);
+            for r in &self.error_bars {
+                t.row(vec![
+                    r.group.clone(),
+                    r.cases.to_string(),
+                    format!("{}x", sig(r.low)),
+                    format!("{}x", sig(r.median)),
+                    format!("{}x", sig(r.high)),
+                    if r.used {
+                        String::new()
+                    } else {
+                        format!("(under {MIN_CASES} cases: pooled upward)")
+                    },
+                ]);
+            }
+            out.push_str(&t.render());
         }
         out
     }
