@@ -7,7 +7,7 @@ use std::sync::Arc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use xpuscope_analysis::cost::CostAssumptions;
 use xpuscope_analysis::plan::screen::Rank;
-use xpuscope_analysis::plan::space::{self, Config};
+use xpuscope_analysis::plan::space::Config;
 use xpuscope_analysis::plan::{plan, PlanRequest, PlanSlo};
 use xpuscope_model::{Catalog, Precision};
 use xpuscope_perf::{Layout, Precisions};
@@ -49,7 +49,7 @@ fn benches(c: &mut Criterion) {
         chip: h200,
         layout,
         precisions: Precisions::for_weights(Precision::Fp8),
-        engine: space::engine(EngineKind::Vllm, h200, &model, &layout),
+        engine: EngineKind::Vllm.defaults_for(h200, &model, &layout),
     };
     let rank = Rank::new(config, &model, 2000, 500).expect("runs");
     c.bench_function("plan/screen_steady_state_llama70b_h200_tp4", |b| {

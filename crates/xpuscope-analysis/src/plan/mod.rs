@@ -276,7 +276,7 @@ pub fn plan<'a>(
         sized.candidates.iter().map(Candidate::chip_label).collect();
     counts.screened = sized.candidates.len() as u64;
     let frontier = frontier::frontiers(&ranks, chips);
-    let (candidates, simulated, capped) = verify::search(req, &ranks, sized.candidates, &tick);
+    let (candidates, simulated, capped) = verify::search(req, sized.candidates, &tick);
     counts.simulated = simulated;
     counts.capped = capped;
     let mut notes = Vec::new();

@@ -101,9 +101,7 @@ impl<'a> Rank<'a> {
     pub fn step_time(&self, decodes: u64, prefill: u64) -> f64 {
         let mut shape: StepShape = self.ev.step_shape();
         let context = self.input + self.output / 2;
-        for _ in 0..decodes {
-            shape.add_decode(context);
-        }
+        shape.add_decodes(decodes, context);
         let mut left = prefill;
         while left > 0 {
             let chunk = left.min(self.input.max(1));

@@ -112,11 +112,6 @@ pub fn layouts(chip: &Chip, model: &Model) -> Vec<Layout> {
     out
 }
 
-/// The engine's default settings for a layout on `chip` serving `model`.
-pub fn engine(kind: EngineKind, chip: &Chip, model: &Model, layout: &Layout) -> EngineSettings {
-    kind.defaults_for(chip, model, layout)
-}
-
 /// Every configuration of `model` on `chip` under `engines`.
 pub fn configs<'a>(chip: &'a Chip, model: &Model, engines: &[EngineKind]) -> Vec<Config<'a>> {
     let mut v = Vec::new();
@@ -128,7 +123,7 @@ pub fn configs<'a>(chip: &'a Chip, model: &Model, engines: &[EngineKind]) -> Vec
                     ..Precisions::for_weights(w)
                 };
                 for &kind in engines {
-                    let e = engine(kind, chip, model, &layout);
+                    let e = kind.defaults_for(chip, model, &layout);
                     v.push(Config {
                         chip,
                         layout,

@@ -296,7 +296,7 @@ fn launch_commands_carry_the_layout_in_each_engines_flags() {
             kv_cache: xpuscope_model::chip::Precision::Fp8,
             ..xpuscope_perf::Precisions::for_weights(xpuscope_model::chip::Precision::Fp8)
         },
-        engine: space::engine(kind, chip, model, &layout),
+        engine: kind.defaults_for(chip, model, &layout),
     };
     assert_eq!(hub_repo(model), "deepseek-ai/DeepSeek-R1");
     let v = launch(&cfg(EngineKind::Vllm), model, Role::Both).expect("vllm");

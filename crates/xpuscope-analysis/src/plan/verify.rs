@@ -10,11 +10,11 @@ use xpuscope_serve::{
 };
 
 use super::fleet::{costs, Candidate, Deployment, Pool, Simulated};
-use super::screen::Rank;
 use super::PlanRequest;
 
 /// How much a screened fleet's cost may undercut the best simulated one and still be
-/// simulated: the screen's estimates run up to this far below what the simulation settles on.
+/// simulated: a search choice (the screen's estimate is not a proven lower bound of what the
+/// simulation settles on, so fleets estimated up to 20% cheaper than the best are still tried).
 const BOUND_SLACK: f64 = 0.8;
 /// Request lifetimes (TTFT + output x TPOT, by the screen) the arrivals of a simulation span
 /// at least.
@@ -281,7 +281,6 @@ fn search_group<'a>(
 /// SLO first, then by key), the simulations run and whether the cap stopped the search.
 pub fn search<'a>(
     req: &PlanRequest,
-    _ranks: &[Rank<'a>],
     mut screened: Vec<Candidate<'a>>,
     tick: &(dyn Fn(u64) + Sync),
 ) -> (Vec<Candidate<'a>>, u64, bool) {

@@ -125,6 +125,15 @@ impl StepShape {
         self.decode_context_windowed += self.capped(context);
     }
 
+    /// Adds `count` decode tokens of sequences each reading `context` cached tokens: the same
+    /// shape as `count` calls of [`StepShape::add_decode`], in one step.
+    #[inline]
+    pub fn add_decodes(&mut self, count: u64, context: u64) {
+        self.decodes += count;
+        self.decode_context += count * context;
+        self.decode_context_windowed += count * self.capped(context);
+    }
+
     /// Removes a decode added with the same context.
     #[inline]
     pub fn remove_decode(&mut self, context: u64) {

@@ -203,3 +203,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn adding_many_decodes_at_once_is_the_same_shape_as_adding_them_one_by_one() {
+    // A sliding window caps the windowed context, so the batched form must cap each decode.
+    let windowed = StepShape::for_model(cat().model("gpt-oss-120b").expect("model")).window();
+    assert!(windowed.is_some());
+    for window in [None, windowed] {
+        let (mut one, mut many) = (StepShape::new(window), StepShape::new(window));
+        for _ in 0..37 {
+            one.add_decode(3000);
+        }
+        many.add_decodes(37, 3000);
+        assert_eq!(one, many, "{window:?}");
+    }
+}

@@ -21,6 +21,25 @@ pub(super) struct Plot {
 }
 
 impl Plot {
+    /// The scales that map the domains `x` and `y` (axis units) onto the area: x left to right,
+    /// y bottom to top.
+    pub(super) fn scales(&self, x: (f64, f64), y: (f64, f64)) -> (Scale, Scale) {
+        (
+            Scale {
+                d0: x.0,
+                d1: x.1,
+                p0: self.left,
+                p1: self.right,
+            },
+            Scale {
+                d0: y.0,
+                d1: y.1,
+                p0: self.bottom,
+                p1: self.top,
+            },
+        )
+    }
+
     /// Draws the plot area's frame (a rectangle without fill, class `plot-area`).
     pub(super) fn frame(&self, svg: &mut Svg) {
         svg.raw(&format!(

@@ -11,7 +11,7 @@ use super::axis::{x_axis, y_axis, Plot};
 use super::colour::colour;
 use super::document::{esc, header, truncate, Svg};
 use super::format::{fmt_sig, n};
-use super::scale::{log_ticks, padded_log_domain, Scale, ScaleKind};
+use super::scale::{log_ticks, padded_log_domain, ScaleKind};
 use super::WIDTH;
 
 /// A Pareto chart.
@@ -59,24 +59,13 @@ pub fn pareto(p: &Pareto) -> String {
     let y = header(&mut svg, &p.title, p.subtitle.as_deref(), WIDTH).max(54.0);
     let top = y + 16.0;
     let bottom = top + 400.0;
-    let sx = Scale {
-        d0: x_lo,
-        d1: x_hi,
-        p0: left,
-        p1: right,
-    };
-    let sy = Scale {
-        d0: y_lo,
-        d1: y_hi,
-        p0: bottom,
-        p1: top,
-    };
     let plot = Plot {
         left,
         right,
         top,
         bottom,
     };
+    let (sx, sy) = plot.scales((x_lo, x_hi), (y_lo, y_hi));
     plot.frame(&mut svg);
     x_axis(
         &mut svg,

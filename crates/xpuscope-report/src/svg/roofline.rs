@@ -11,7 +11,7 @@ use super::axis::{x_axis, y_axis, Plot};
 use super::colour::{colour, NO_COLOUR};
 use super::document::{esc, header, text_width, truncate, Svg, CHAR_WIDTH_EM};
 use super::format::{fmt_sig, n};
-use super::scale::{log_ticks, padded_log_domain, Scale, ScaleKind};
+use super::scale::{log_ticks, padded_log_domain, ScaleKind};
 use super::WIDTH;
 
 /// Roofline: per chip a compute ceiling (horizontal line at peak FLOP/s) and a bandwidth ceiling
@@ -112,27 +112,15 @@ pub fn roofline(r: &Roofline) -> String {
     y = y.max(54.0);
     let top = y + 16.0;
     let bottom = top + 420.0;
-    let xs_scale = Scale {
-        d0: x_lo,
-        d1: x_hi,
-        p0: left,
-        p1: right,
-    };
-    let ys_scale = Scale {
-        d0: y_lo,
-        d1: y_hi,
-        p0: bottom,
-        p1: top,
-    };
-
-    let x_ticks = log_ticks(x_lo, x_hi, 0, "");
-    let y_ticks = log_ticks(y_lo, y_hi, LOG_TERA, "");
     let plot = Plot {
         left,
         right,
         top,
         bottom,
     };
+    let (xs_scale, ys_scale) = plot.scales((x_lo, x_hi), (y_lo, y_hi));
+    let x_ticks = log_ticks(x_lo, x_hi, 0, "");
+    let y_ticks = log_ticks(y_lo, y_hi, LOG_TERA, "");
     plot.frame(&mut svg);
     x_axis(
         &mut svg,
