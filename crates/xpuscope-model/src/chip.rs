@@ -286,9 +286,38 @@ pub struct Chip {
     pub sources: std::collections::BTreeMap<String, String>,
     /// Where the entry was defined.
     pub origin: Origin,
+    /// Measured GEMM figures by compute precision, from the chip's own kernel tables
+    /// (`catalog/kernels/gemm.toml`); empty where none were measured.
+    pub gemm: Vec<GemmFigures>,
+}
+
+/// What GEMMs in one compute precision reach on one chip, reduced from a measured table of
+/// shapes: the three figures the cost model prices a GEMM with,
+/// `max(flops / (peak x compute), bytes / (bandwidth x memory)) + fixed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GemmFigures {
+    /// The compute precision the table measured.
+    pub precision: Precision,
+    /// Achieved over dense peak on compute-bound shapes.
+    pub compute: f64,
+    /// Achieved over peak memory bandwidth on weight-streaming (small-M) shapes.
+    pub memory: f64,
+    /// Time per launch beyond the roofline, from the smallest shapes.
+    pub fixed: crate::units::Seconds,
+    /// How far the figures can be trusted (`derived` for a fit to a measured table).
+    pub grade: crate::sourced::Grade,
+    /// Where the table is and how the figures came from it.
+    pub source: String,
+    /// Shapes in the table, and the three-figure model's median and p90 |error| over them.
+    pub fit: Option<(u64, f64, f64)>,
 }
 
 impl Chip {
+    /// The measured GEMM figures for a compute precision, if the catalogue has them.
+    pub fn gemm_figures(&self, p: Precision) -> Option<&GemmFigures> {
+        self.gemm.iter().find(|g| g.precision == p)
+    }
+
     /// Dense peak throughput in one precision, if known.
     pub fn peak(&self, p: Precision) -> Option<FlopsPerSecond> {
         self.dense[p.index()].as_ref().map(|s| s.value)

@@ -43,6 +43,20 @@ pub enum OpClass {
 pub const N_CLASSES: usize = 14;
 
 impl OpClass {
+    /// Whether the class's kernels are GEMMs (priced with a chip's measured GEMM figures).
+    #[inline]
+    pub fn is_gemm(self) -> bool {
+        matches!(
+            self,
+            OpClass::QkvProj
+                | OpClass::OutProj
+                | OpClass::Mlp
+                | OpClass::Router
+                | OpClass::Experts
+                | OpClass::LmHead
+        )
+    }
+
     /// Every class, in breakdown order.
     pub const ALL: [OpClass; N_CLASSES] = [
         OpClass::Embedding,
@@ -126,7 +140,21 @@ pub struct KernelCost {
     pub memory: Seconds,
     /// Fixed launch time: kernels x per-kernel overhead.
     pub overhead: Seconds,
+    /// Time a GEMM loses near its ridge point, where neither arithmetic nor memory traffic
+    /// hides the other ([`GEMM_KNEE`]); zero for other kernels.
+    pub knee: Seconds,
 }
+
+/// How sharply a GEMM turns from memory-bound to compute-bound: its roofline time is
+/// `(compute^q + memory^q)^(1/q)` with this `q` rather than the larger of the two, so a GEMM at
+/// its ridge point takes 2^(1/3) = 1.26x its roofline.
+///
+/// Fitted to the 16-bit GEMM tables of NVIDIA AIConfigurator (A100, H100, H200, B200, B300,
+/// GB200, GB300, L40S, RTX PRO 6000; about 220,000 shapes; `scripts/fit_kernels.py` figures):
+/// with the plain maximum the shapes within 2x of their ridge are predicted 8-11% fast (median),
+/// with `q` = 3 within 3% either way; 2.5-4 are equally good overall (median |error| 7.7-7.9%
+/// against 8.3% for the maximum), and 3 lets the blend be a cube root.
+pub const GEMM_KNEE: f64 = 3.0;
 
 impl KernelCost {
     /// Prices `kernels` launches that together do `flops` at `rate` and move `bytes` at
@@ -145,7 +173,29 @@ impl KernelCost {
             compute: Seconds::new(flops.get() / rate.get().max(1.0)),
             memory: bytes / bandwidth,
             overhead: overhead * kernels,
+            knee: Seconds::ZERO,
         }
+    }
+
+    /// Prices GEMM launches as [`KernelCost::price`] does, adding what they lose near the ridge
+    /// point ([`GEMM_KNEE`]).
+    #[inline]
+    pub fn price_gemm(
+        flops: Flops,
+        bytes: Bytes,
+        rate: FlopsPerSecond,
+        bandwidth: BytesPerSecond,
+        overhead: Seconds,
+        kernels: f64,
+    ) -> KernelCost {
+        let mut k = KernelCost::price(flops, bytes, rate, bandwidth, overhead, kernels);
+        let (hi, lo) = (k.roof().get(), k.compute.min(k.memory).get());
+        if hi > 0.0 {
+            let r = lo / hi;
+            // (hi^3 + lo^3)^(1/3) - hi, written so that small ratios lose nothing to rounding.
+            k.knee = Seconds::new(hi * ((1.0 + r * r * r).cbrt() - 1.0));
+        }
+        k
     }
 
     /// The roofline time: the larger of compute and memory time.
@@ -157,7 +207,7 @@ impl KernelCost {
     /// Wall time: roofline plus launch overhead.
     #[inline]
     pub fn time(&self) -> Seconds {
-        self.roof() + self.overhead
+        self.roof() + self.knee + self.overhead
     }
 
     /// Whether arithmetic, not memory, sets the roofline (ties count as compute).
@@ -321,7 +371,7 @@ impl Breakdown {
         times: f64,
     ) {
         let e = &mut self.classes[class as usize];
-        let roof = k.roof() * times;
+        let roof = (k.roof() + k.knee) * times;
         e.time += roof + k.overhead * times;
         e.flops += flops * times;
         e.bytes += bytes * times;

@@ -5,6 +5,10 @@
 //! are those of `catalog/calibration/public.toml`), and how it was fitted. There are deliberately few: a model with one knob per test case would fit the
 //! public cases and fail the hidden ones. `xpuscope validate` shows how well these generalise.
 //! This module holds numbers only; it does not apply them (see `hardware`, `ops`) or fit them.
+//! One more model-wide parameter sits beside the formula it shapes: [`crate::breakdown::GEMM_KNEE`].
+//! Per-chip GEMM figures measured on the chip itself (`catalog/kernels/gemm.toml`) are catalogue
+//! data, not parameters: where a chip has them they replace `gemm_*`, `memory` and
+//! `kernel_overhead` for its GEMMs in that precision.
 
 use xpuscope_model::units::Seconds;
 

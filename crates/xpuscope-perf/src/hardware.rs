@@ -44,6 +44,21 @@ pub struct Hardware {
     pub gemm_efficiency: f64,
     /// Whether that fraction is fitted to this vendor's measurements.
     pub gemm_calibrated: bool,
+    /// The chip's own measured GEMM figures by compute precision ([`Precision::index`]), where
+    /// the catalogue has them: they replace the vendor fraction, the streaming bandwidth and the
+    /// per-kernel time for GEMMs in that precision.
+    pub gemm_measured: [Option<MeasuredGemm>; 9],
+}
+
+/// A chip's measured GEMM figures in one precision (`catalog/kernels/gemm.toml`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasuredGemm {
+    /// Achieved over dense peak on compute-bound shapes.
+    pub compute: f64,
+    /// Achieved over peak bandwidth on weight-streaming shapes.
+    pub memory: f64,
+    /// Time per launch beyond the roofline.
+    pub fixed: xpuscope_model::units::Seconds,
 }
 
 /// PCIe 4.0 x16 per direction: 16 GT/s x 16 lanes with 128b/130b coding, about 31.5 GB/s (PCI-SIG
@@ -140,6 +155,23 @@ impl Hardware {
             network_known: network.is_some(),
             gemm_efficiency: eff.gemm_for_vendor(&chip.vendor),
             gemm_calibrated: Efficiency::vendor_is_calibrated(&chip.vendor),
+            gemm_measured: Precision::ALL.map(|p| {
+                // FP16 and BF16 run on the same tensor units at the same rate: a table of either
+                // serves both.
+                let other = match p {
+                    Precision::Fp16 => Some(Precision::Bf16),
+                    Precision::Bf16 => Some(Precision::Fp16),
+                    _ => None,
+                };
+                let found = chip
+                    .gemm_figures(p)
+                    .or_else(|| other.and_then(|o| chip.gemm_figures(o)));
+                found.map(|g| MeasuredGemm {
+                    compute: g.compute,
+                    memory: g.memory,
+                    fixed: g.fixed,
+                })
+            }),
         })
     }
 
@@ -147,6 +179,12 @@ impl Hardware {
     #[inline]
     pub fn peak(&self, p: Precision) -> FlopsPerSecond {
         self.peak[p.index()]
+    }
+
+    /// The chip's measured GEMM figures in a compute precision, if any.
+    #[inline]
+    pub fn measured_gemm(&self, p: Precision) -> Option<MeasuredGemm> {
+        self.gemm_measured[p.index()]
     }
 
     /// Whether the chip computes natively in a precision.

@@ -25,6 +25,9 @@ pub fn kernel_time(
 
 /// Achievable GEMM rate for a precision on a chip.
 pub fn gemm_rate(hw: &Hardware, p: Precision, eff: &Efficiency) -> FlopsPerSecond {
+    if let Some(m) = hw.measured_gemm(p) {
+        return hw.peak(p) * m.compute;
+    }
     let factor = if p.bit_length() <= 8 {
         eff.fp8_gemm_factor
     } else {
@@ -44,13 +47,19 @@ pub fn gemm(
 ) -> FlopsPerSecond {
     let flops = 2.0 * m * n * k;
     let bytes = (m * k + k * n) * p.bytes() + m * n * 2.0;
-    let t = kernel_time(
+    let (bandwidth, overhead) = match hw.measured_gemm(p) {
+        Some(m) => (hw.bandwidth * m.memory, m.fixed),
+        None => (hw.bandwidth * eff.memory, eff.kernel_overhead),
+    };
+    let t = KernelCost::price_gemm(
         Flops::new(flops),
         Bytes::new(bytes),
         gemm_rate(hw, p, eff),
-        hw.bandwidth * eff.memory,
-        eff.kernel_overhead,
-    );
+        bandwidth,
+        overhead,
+        1.0,
+    )
+    .time();
     FlopsPerSecond::new(flops / t.get())
 }
 

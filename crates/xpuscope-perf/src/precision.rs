@@ -10,7 +10,7 @@ use crate::efficiency::Efficiency;
 use crate::hardware::Hardware;
 use crate::PerfError;
 use xpuscope_model::chip::Precision;
-use xpuscope_model::units::FlopsPerSecond;
+use xpuscope_model::units::{BytesPerSecond, FlopsPerSecond, Seconds};
 
 /// Storage precisions chosen by the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +95,16 @@ pub struct ComputePlan {
     pub storage: Precisions,
     /// The precision the linear layers compute in.
     pub gemm: Precision,
-    /// Achievable GEMM rate: dense peak in `gemm` times the fitted GEMM efficiency.
+    /// Achievable GEMM rate: dense peak in `gemm` times the chip's measured GEMM efficiency, or
+    /// the vendor's fitted one where the chip has no table.
     pub gemm_rate: FlopsPerSecond,
+    /// Bandwidth a weight-streaming GEMM reaches: the chip's measured figure, or the streaming
+    /// efficiency every kernel uses.
+    pub gemm_bandwidth: BytesPerSecond,
+    /// Fixed time per GEMM launch: the chip's measured figure, or the per-kernel overhead.
+    pub gemm_overhead: Seconds,
+    /// Whether the three GEMM figures come from the chip's own measured table.
+    pub gemm_measured: bool,
     /// Bytes per weight element.
     pub weight_bytes: f64,
     /// Bytes per activation element at GEMM inputs.
@@ -151,8 +159,16 @@ impl ComputePlan {
         } else {
             1.0
         };
-        let gemm_rate = hw.peak(gemm) * (hw.gemm_efficiency * factor);
-        if !hw.gemm_calibrated {
+        let measured = hw.measured_gemm(gemm);
+        let (gemm_rate, gemm_bandwidth, gemm_overhead) = match measured {
+            Some(m) => (hw.peak(gemm) * m.compute, hw.bandwidth * m.memory, m.fixed),
+            None => (
+                hw.peak(gemm) * (hw.gemm_efficiency * factor),
+                hw.bandwidth * eff.memory,
+                eff.kernel_overhead,
+            ),
+        };
+        if measured.is_none() && !hw.gemm_calibrated {
             notes.push(format!(
                 "no public GEMM measurement for `{}`'s vendor: its GEMM efficiency is the cross-vendor prior {:.2}",
                 hw.id, hw.gemm_efficiency
@@ -162,6 +178,9 @@ impl ComputePlan {
             storage,
             gemm,
             gemm_rate,
+            gemm_bandwidth,
+            gemm_overhead,
+            gemm_measured: measured.is_some(),
             weight_bytes: w.bytes(),
             // Without native low-precision compute the activations stay in 16 bits.
             act_bytes: if bits(gemm) >= 16 {

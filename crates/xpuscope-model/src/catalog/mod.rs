@@ -172,10 +172,20 @@ impl Catalog {
     pub fn from_files(files: &[CatalogFile]) -> Result<Catalog, CatalogError> {
         let mut issues = Vec::new();
         let mut cat = Catalog::default();
+        let mut gemms: Vec<(&CatalogFile, raw::RawFile)> = Vec::new();
         for file in files {
-            let Some(raw) = parse_file(file, &mut issues) else {
+            let Some(mut raw) = parse_file(file, &mut issues) else {
                 continue;
             };
+            if !raw.gemm.is_empty() {
+                gemms.push((
+                    file,
+                    raw::RawFile {
+                        gemm: std::mem::take(&mut raw.gemm),
+                        ..Default::default()
+                    },
+                ));
+            }
             let origin = Origin {
                 file: file.path.clone(),
                 builtin: file.builtin,
@@ -261,6 +271,40 @@ impl Catalog {
                     }
                     ids_here.push((model.id.clone(), Kind::Model));
                     cat.insert_model(model);
+                }
+            }
+        }
+        // Kernel figures name chips that any file may define, so they attach once all are read;
+        // a later entry for the same chip and precision replaces an earlier one.
+        for (file, raw) in &gemms {
+            for g in &raw.gemm {
+                let mut ctx = validate::ValidationContext {
+                    file: &file.path,
+                    text: &file.text,
+                    entry: None,
+                    entry_line: line_of(&file.text, g.span().start),
+                    issues: &mut issues,
+                };
+                let Some((id, figures)) = validate::gemm(&mut ctx, g.get_ref()) else {
+                    continue;
+                };
+                match cat.chips.iter_mut().find(|c| c.id == *id.get_ref()) {
+                    Some(chip) => {
+                        chip.gemm.retain(|f| f.precision != figures.precision);
+                        chip.gemm.push(figures);
+                    }
+                    None => {
+                        let close = suggest(id.get_ref(), cat.chips.iter().map(|c| c.id.as_str()));
+                        let hint = match close.first() {
+                            Some(c) => format!("; did you mean `{c}`?"),
+                            None => String::new(),
+                        };
+                        ctx.at(
+                            &id,
+                            "chip",
+                            format!("`{}` is not a chip in the catalogue{hint}", id.get_ref()),
+                        );
+                    }
                 }
             }
         }
@@ -477,12 +521,16 @@ pub fn toml_issue(path: &str, text: &str, e: &toml::de::Error) -> CatalogIssue {
 
 include!(concat!(env!("OUT_DIR"), "/builtin_catalog.rs"));
 
-/// The compiled-in chip and model files, in a stable order. Other folders (`rules/` for export
+/// The compiled-in chip, kernel-figure and model files, in a stable order. Other folders (`rules/` for export
 /// rules, `calibration/` for measurements) have their own schemas and readers.
 pub fn builtin_files() -> Vec<CatalogFile> {
     BUILTIN
         .iter()
-        .filter(|(path, _)| path.starts_with("chips/") || path.starts_with("models/"))
+        .filter(|(path, _)| {
+            path.starts_with("chips/")
+                || path.starts_with("kernels/")
+                || path.starts_with("models/")
+        })
         .map(|(path, text)| CatalogFile {
             path: format!("catalog/{path}"),
             text: (*text).to_string(),

@@ -20,6 +20,23 @@ pub struct RawFile {
     pub chip: Vec<Spanned<RawChip>>,
     #[serde(default)]
     pub model: Vec<Spanned<RawModel>>,
+    #[serde(default)]
+    pub gemm: Vec<Spanned<RawGemm>>,
+}
+
+/// Measured GEMM figures for one chip and compute precision (`catalog/kernels/gemm.toml`).
+#[derive(Debug, Deserialize, Default)]
+pub struct RawGemm {
+    pub chip: Option<Spanned<String>>,
+    pub precision: Option<Spanned<String>>,
+    pub compute: Option<Spanned<f64>>,
+    pub memory: Option<Spanned<f64>>,
+    pub fixed_us: Option<Spanned<f64>>,
+    pub grade: Option<Spanned<String>>,
+    pub source: Option<Spanned<String>>,
+    pub shapes: Option<Spanned<u64>>,
+    pub median_error: Option<Spanned<f64>>,
+    pub p90_error: Option<Spanned<f64>>,
 }
 
 /// A scalar as written: number, string or boolean.

@@ -166,6 +166,66 @@ fn later_files_override_earlier_ones() {
 }
 
 #[test]
+fn gemm_figures_attach_to_their_chip_and_are_checked() {
+    let good = format!(
+        "{GOOD}\n[[gemm]]\nchip = \"toy\"\nprecision = \"bf16\"\ncompute = 0.7\nmemory = 0.8\nfixed_us = 3.0\ngrade = \"derived\"\nsource = \"a table\"\n"
+    );
+    let cat = load(&good).unwrap();
+    let g = cat
+        .chip("toy")
+        .unwrap()
+        .gemm_figures(Precision::Bf16)
+        .unwrap();
+    assert_eq!((g.compute, g.memory, g.fixed.us()), (0.7, 0.8, 3.0));
+    assert!(cat
+        .chip("toy")
+        .unwrap()
+        .gemm_figures(Precision::Fp8)
+        .is_none());
+    // A later entry for the same chip and precision replaces the earlier one.
+    let twice = format!("{good}\n[[gemm]]\nchip = \"toy\"\nprecision = \"bf16\"\ncompute = 0.5\nmemory = 0.8\nfixed_us = 3.0\ngrade = \"derived\"\nsource = \"b\"\n");
+    let cat = load(&twice).unwrap();
+    assert_eq!(cat.chip("toy").unwrap().gemm.len(), 1);
+    assert_eq!(cat.chip("toy").unwrap().gemm[0].compute, 0.5);
+    check_err(
+        &good.replace("chip = \"toy\"\nprecision", "chip = \"tyo\"\nprecision"),
+        &["x.toml:17: `gemm tyo`: field `chip` `tyo` is not a chip in the catalogue; did you mean `toy`?"],
+    );
+    check_err(
+        &good
+            .replace("compute = 0.7", "compute = 1.7")
+            .replace("bf16\"\ncompute", "bf17\"\ncompute"),
+        &[
+            "x.toml:18: `gemm toy`: field `precision` `bf17` is not a precision",
+            "x.toml:19: `gemm toy`: field `compute` is 1.7; a fraction",
+        ],
+    );
+    check_err(
+        &good
+            .replace("fixed_us = 3.0\n", "fixed_us = -1\n")
+            .replace("grade = \"derived\"\nsource", "source"),
+        &[
+            "field `grade` is required",
+            "field `fixed_us` is -1; a per-launch time",
+        ],
+    );
+}
+
+#[test]
+fn builtin_gemm_figures_are_the_fitted_tables() {
+    let cat = Catalog::builtin_shared();
+    let h100 = cat.chip("h100-sxm").unwrap();
+    let g = h100
+        .gemm_figures(Precision::Bf16)
+        .expect("h100-sxm has a measured table");
+    assert_eq!(g.grade, Grade::Derived);
+    assert!(g.source.contains("aiconfigurator-core"), "{}", g.source);
+    assert!((0.6..0.9).contains(&g.compute) && (0.6..0.95).contains(&g.memory));
+    // Chips without a table (no AIConfigurator system) have none.
+    assert!(cat.chip("h20").unwrap().gemm.is_empty());
+}
+
+#[test]
 fn unknown_id_suggests_the_closest() {
     let cat = Catalog::builtin_shared();
     let e = cat.chip("h2O").unwrap_err();

@@ -94,6 +94,9 @@ pub struct Costs {
     /// Per-kernel fixed time.
     overhead: Seconds,
     gemm: FlopsPerSecond,
+    /// Bandwidth and fixed time of GEMM kernels (the chip's measured figures where it has them).
+    gemm_bandwidth: BytesPerSecond,
+    gemm_overhead: Seconds,
     attention: FlopsPerSecond,
     /// The sparse-attention indexer's scoring rate: FP8 where the chip has it (DeepSeek-V3.2
     /// scores in FP8), else the attention rate.
@@ -125,6 +128,8 @@ impl Costs {
             bandwidth: hw.bandwidth * eff.memory,
             overhead: eff.kernel_overhead,
             gemm: plan.gemm_rate,
+            gemm_bandwidth: plan.gemm_bandwidth,
+            gemm_overhead: plan.gemm_overhead,
             attention,
             index_rate,
             wb: plan.weight_bytes,
@@ -153,7 +158,19 @@ impl Costs {
         times: f64,
     ) {
         let (flops, bytes) = (Flops::new(flops), Bytes::new(bytes));
-        let k = KernelCost::price(flops, bytes, rate, self.bandwidth, self.overhead, kernels);
+        // GEMMs (projections, MLP, experts, router, LM head) take the GEMM figures.
+        let k = if class.is_gemm() {
+            KernelCost::price_gemm(
+                flops,
+                bytes,
+                rate,
+                self.gemm_bandwidth,
+                self.gemm_overhead,
+                kernels,
+            )
+        } else {
+            KernelCost::price(flops, bytes, rate, self.bandwidth, self.overhead, kernels)
+        };
         b.record(class, &k, flops, bytes, times);
     }
 }

@@ -184,3 +184,73 @@ fn only_linear_attention_models_hold_state() {
         assert!(e.kv_cache_bytes_per_token().get() > 0.0, "{}", m.id);
     }
 }
+
+#[test]
+fn a_gemm_at_its_ridge_point_pays_the_knee() {
+    use crate::breakdown::{KernelCost, GEMM_KNEE};
+    use xpuscope_model::units::{Bytes, Flops, Seconds};
+    let (rate, bw) = (FlopsPerSecond::new(1e15), BytesPerSecond::new(1e12));
+    // 1 ms of arithmetic against 1 ms of memory traffic: both hide nothing of each other.
+    let ridge = KernelCost::price_gemm(
+        Flops::new(1e12),
+        Bytes::new(1e9),
+        rate,
+        bw,
+        Seconds::ZERO,
+        1.0,
+    );
+    let expect = 1e-3 * 2f64.powf(1.0 / GEMM_KNEE);
+    assert!(
+        (ridge.time().get() / expect - 1.0).abs() < 1e-12,
+        "{ridge:?}"
+    );
+    // Far from the ridge the plain roofline stands (within 1e-6 at a 100:1 split).
+    let far = KernelCost::price_gemm(
+        Flops::new(1e12),
+        Bytes::new(1e7),
+        rate,
+        bw,
+        Seconds::ZERO,
+        1.0,
+    );
+    assert!((far.time().get() / 1e-3 - 1.0).abs() < 1e-6);
+    // Other kernels keep the maximum.
+    let plain = KernelCost::price(
+        Flops::new(1e12),
+        Bytes::new(1e9),
+        rate,
+        bw,
+        Seconds::ZERO,
+        1.0,
+    );
+    assert_eq!(plain.time().get(), 1e-3);
+}
+
+#[test]
+fn a_chip_with_a_measured_table_uses_it_and_others_the_vendor_prior() {
+    let eff = Efficiency::default();
+    let cat = cat();
+    let h100 = cat.chip("h100-sxm").unwrap();
+    let hw = crate::hardware::Hardware::from_chip(h100, &eff).unwrap();
+    let table = h100.gemm_figures(Precision::Bf16).unwrap();
+    let plan = ComputePlan::new(&hw, Precisions::BF16, &eff);
+    assert!(plan.gemm_measured);
+    let want = hw.peak(Precision::Bf16).get() * table.compute;
+    assert!((plan.gemm_rate.get() / want - 1.0).abs() < 1e-12);
+    assert!((plan.gemm_bandwidth.get() / (hw.bandwidth.get() * table.memory) - 1.0).abs() < 1e-12);
+    // FP16 runs on the same units: the BF16 table serves it.
+    let fp16 = Precisions {
+        weights: Precision::Fp16,
+        activations: Precision::Fp16,
+        kv_cache: Precision::Fp16,
+    };
+    assert!(ComputePlan::new(&hw, fp16, &eff).gemm_measured);
+    // FP8 has no written table: the vendor fraction and the FP8 factor.
+    let fp8 = ComputePlan::new(&hw, Precisions::for_weights(Precision::Fp8), &eff);
+    assert!(!fp8.gemm_measured);
+    let prior = hw.peak(Precision::Fp8).get() * eff.gemm_nvidia * eff.fp8_gemm_factor;
+    assert!((fp8.gemm_rate.get() / prior - 1.0).abs() < 1e-12);
+    // A Hopper chip with no table of its own keeps the prior in 16 bits too.
+    let h20 = crate::hardware::Hardware::from_chip(cat.chip("h20").unwrap(), &eff).unwrap();
+    assert!(!ComputePlan::new(&h20, Precisions::BF16, &eff).gemm_measured);
+}

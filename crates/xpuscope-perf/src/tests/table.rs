@@ -118,19 +118,19 @@ fn check_train(input: &str, expect: Expect) {
 
 #[test]
 fn inference_rows() {
-    check("h100-sxm llama-3.1-8b tp1 bf16 128/128 b1", expect!["batch 1: ttft 7.067 ms (memory), tpot 6.677 ms (memory), 150 tok/s, 15.01 GiB of 72.00"]);
-    check("h100-sxm llama-2-7b tp1 bf16 2048/256 b1", expect!["batch 1: ttft 42.830 ms (compute), tpot 6.441 ms (memory), 152 tok/s, 13.91 GiB of 72.00"]);
-    check("h20 llama-3.1-70b tp1 fp8 2048/256 b1", expect!["batch 1: ttft 1537.223 ms (compute), tpot 24.344 ms (memory), 33 tok/s, 68.93 GiB of 86.40"]);
-    check("h100-sxm llama-3.1-70b tp1 fp8 2048/256 b1", expect!["batch 1: ttft 245.474 ms (compute), tpot 28.366 ms (memory), 34 tok/s, 68.93 GiB of 72.00"]);
-    check("h100-sxm llama-3.1-70b tp8 fp8 2048/256 b32", expect!["batch 32: ttft 1701.013 ms (compute), tpot 10.038 ms (overhead), 1923 tok/s, 11.99 GiB of 72.00"]);
-    check("l40s llama-3.1-70b tp8 fp8 2048/128 b16", expect!["batch 16: ttft 7415.988 ms (communication), tpot 22.418 ms (memory), 200 tok/s, 10.51 GiB of 43.20"]);
-    check("a100-sxm-80gb llama-3.1-8b tp1 fp8 512/64 b1", expect!["batch 1: ttft 35.339 ms (compute), tpot 6.080 ms (memory), 153 tok/s, 8.60 GiB of 72.00"]);
-    check("h100-sxm llama-3.1-8b tp1 fp8 2048/2048 max", expect!["batch 124: ttft 3324.807 ms (compute), tpot 21.951 ms (memory), 5262 tok/s, 71.64 GiB of 72.00"]);
-    check("h200-sxm deepseek-v3 tp1-dp8-ep8 fp8 4096/1024 max", expect!["batch 728: ttft 36249.149 ms (compute), tpot 50.029 ms (memory), 8527 tok/s, 126.77 GiB of 126.90"]);
-    check("h100-sxm mixtral-8x7b tp8-ep8 bf16 1024/64 b8", expect!["batch 8: ttft 69.202 ms (compute), tpot 6.586 ms (memory), 1058 tok/s, 13.01 GiB of 72.00"]);
-    check("mi300x qwen3-30b-a3b tp1 bf16 1024/256 b64", expect!["batch 64: ttft 537.367 ms (compute), tpot 17.920 ms (memory), 3208 tok/s, 64.91 GiB of 172.80"]);
-    check("b200 gpt-oss-120b tp2 fp4 1024/1024 b128", expect!["batch 128: ttft 237.119 ms (compute), tpot 8.554 ms (memory), 14583 tok/s, 33.36 GiB of 162.00"]);
-    check("h100-sxm mistral-7b tp1-pp2 bf16 8192/512 b4", expect!["batch 4: ttft 773.764 ms (compute), tpot 7.161 ms (memory), 462 tok/s, 8.87 GiB of 72.00"]);
+    check("h100-sxm llama-3.1-8b tp1 bf16 128/128 b1", expect!["batch 1: ttft 7.184 ms (memory), tpot 6.631 ms (memory), 151 tok/s, 15.01 GiB of 72.00"]);
+    check("h100-sxm llama-2-7b tp1 bf16 2048/256 b1", expect!["batch 1: ttft 40.446 ms (compute), tpot 6.373 ms (memory), 154 tok/s, 13.91 GiB of 72.00"]);
+    check("h20 llama-3.1-70b tp1 fp8 2048/256 b1", expect!["batch 1: ttft 1537.228 ms (compute), tpot 24.344 ms (memory), 33 tok/s, 68.93 GiB of 86.40"]);
+    check("h100-sxm llama-3.1-70b tp1 fp8 2048/256 b1", expect!["batch 1: ttft 245.831 ms (compute), tpot 28.366 ms (memory), 34 tok/s, 68.93 GiB of 72.00"]);
+    check("h100-sxm llama-3.1-70b tp8 fp8 2048/256 b32", expect!["batch 32: ttft 1704.321 ms (compute), tpot 10.041 ms (overhead), 1921 tok/s, 11.99 GiB of 72.00"]);
+    check("l40s llama-3.1-70b tp8 fp8 2048/128 b16", expect!["batch 16: ttft 7428.898 ms (communication), tpot 22.419 ms (memory), 199 tok/s, 10.51 GiB of 43.20"]);
+    check("a100-sxm-80gb llama-3.1-8b tp1 fp8 512/64 b1", expect!["batch 1: ttft 31.174 ms (compute), tpot 6.563 ms (memory), 144 tok/s, 8.60 GiB of 72.00"]);
+    check("h100-sxm llama-3.1-8b tp1 fp8 2048/2048 max", expect!["batch 124: ttft 3326.782 ms (compute), tpot 22.071 ms (memory), 5235 tok/s, 71.64 GiB of 72.00"]);
+    check("h200-sxm deepseek-v3 tp1-dp8-ep8 fp8 4096/1024 max", expect!["batch 728: ttft 36271.975 ms (compute), tpot 50.283 ms (memory), 8499 tok/s, 126.77 GiB of 126.90"]);
+    check("h100-sxm mixtral-8x7b tp8-ep8 bf16 1024/64 b8", expect!["batch 8: ttft 66.262 ms (compute), tpot 6.253 ms (memory), 1112 tok/s, 13.01 GiB of 72.00"]);
+    check("mi300x qwen3-30b-a3b tp1 bf16 1024/256 b64", expect!["batch 64: ttft 539.292 ms (compute), tpot 17.929 ms (memory), 3206 tok/s, 64.91 GiB of 172.80"]);
+    check("b200 gpt-oss-120b tp2 fp4 1024/1024 b128", expect!["batch 128: ttft 241.958 ms (compute), tpot 8.555 ms (memory), 14573 tok/s, 33.36 GiB of 162.00"]);
+    check("h100-sxm mistral-7b tp1-pp2 bf16 8192/512 b4", expect!["batch 4: ttft 734.385 ms (compute), tpot 7.106 ms (memory), 469 tok/s, 8.87 GiB of 72.00"]);
     check("h100-sxm llama-3.1-405b tp2 bf16 128/128 b1", expect!["error: `llama-3.1-405b` does not fit on `h100-sxm` with this layout: it needs 378.1 GiB per chip but 72.0 GiB is usable (306.1 GiB short); the smallest tensor-parallel degree that fits is --tp 16"]);
 }
 
@@ -138,7 +138,7 @@ fn inference_rows() {
 fn training_rows() {
     check_train(
         "h100-sxm llama-3.1-70b tp8-pp2-dp4 seq4096 gb256 mb1 zero1 none",
-        expect!["step 17.172 s (compute), MFU 41.8%, bubble 1.5%, 39.5 GiB of 72.0"],
+        expect!["step 16.429 s (compute), MFU 43.7%, bubble 1.5%, 39.5 GiB of 72.0"],
     );
     check_train(
         "h20 llama-3.1-70b tp8-pp4-dp32 seq8192 gb1024 mb1 zero1 selective",
@@ -146,14 +146,14 @@ fn training_rows() {
     );
     check_train(
         "h100-sxm mixtral-8x7b tp1-dp8-ep8 seq4096 gb64 mb1 zero1 none",
-        expect!["step 5.773 s (compute), MFU 45.7%, bubble 0.0%, 121.6 GiB of 72.0"],
+        expect!["step 5.450 s (compute), MFU 48.4%, bubble 0.0%, 121.6 GiB of 72.0"],
     );
     check_train(
         "h100-sxm llama-3.1-8b tp8-cp4-dp2 seq131072 gb16 mb1 zero3 full",
-        expect!["step 17.745 s (compute), MFU 27.6%, bubble 0.0%, 4.8 GiB of 72.0"],
+        expect!["step 17.561 s (compute), MFU 27.9%, bubble 0.0%, 4.8 GiB of 72.0"],
     );
     check_train(
         "l40s llama-3.1-8b tp8-dp4 seq4096 gb128 mb1 zero1 none",
-        expect!["step 14.448 s (communication), MFU 15.1%, bubble 0.0%, 8.9 GiB of 43.2"],
+        expect!["step 15.315 s (communication), MFU 14.3%, bubble 0.0%, 8.9 GiB of 43.2"],
     );
 }

@@ -151,6 +151,7 @@ pub fn chip(ctx: &mut ValidationContext, raw: &RawChip, origin: Origin) -> Optio
         notes: raw.notes.clone(),
         sources: raw.sources.clone(),
         origin,
+        gemm: Vec::new(),
     };
     check_chip_laws(ctx, raw, &chip);
     (ctx.issues.len() == before).then_some(chip)

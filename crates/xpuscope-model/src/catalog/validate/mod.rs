@@ -12,8 +12,10 @@
 mod chip;
 mod context;
 mod fields;
+mod kernels;
 mod model;
 
 pub use chip::chip;
 pub use context::{line_of, ValidationContext};
+pub use kernels::gemm;
 pub use model::model;

@@ -1,0 +1,148 @@
+//! Measured kernel figures (`[[gemm]]` entries, as `catalog/kernels/gemm.toml` holds them): one
+//! chip's GEMM efficiency in one compute precision, reduced from a measured table by
+//! `scripts/fit_kernels.py`. Checks each field; attaching to the chip is the caller's.
+
+use toml::Spanned;
+
+use super::context::ValidationContext;
+use crate::catalog::raw::RawGemm;
+use crate::chip::{GemmFigures, Precision};
+use crate::sourced::Grade;
+use crate::units::Seconds;
+
+/// Validates one `[[gemm]]` entry; returns the chip id it is for and its figures.
+pub fn gemm(ctx: &mut ValidationContext, raw: &RawGemm) -> Option<(Spanned<String>, GemmFigures)> {
+    let before = ctx.issues.len();
+    let Some(chip) = raw.chip.clone() else {
+        ctx.missing("chip");
+        return None;
+    };
+    ctx.entry = Some(format!("gemm {}", chip.get_ref()));
+    let precision = match &raw.precision {
+        None => {
+            ctx.missing("precision");
+            None
+        }
+        Some(p) => {
+            let parsed = Precision::parse(p.get_ref());
+            if parsed.is_none() {
+                let names: Vec<&str> = Precision::ALL.iter().map(|p| p.as_str()).collect();
+                ctx.at(
+                    p,
+                    "precision",
+                    format!(
+                        "`{}` is not a precision ({})",
+                        p.get_ref(),
+                        names.join(", ")
+                    ),
+                );
+            }
+            parsed
+        }
+    };
+    // A fraction of a catalogue peak: above 1.2 the peak itself is wrong (a sparse figure?).
+    let mut fraction = |v: &Option<Spanned<f64>>, field: &str| -> Option<f64> {
+        let Some(v) = v else {
+            ctx.missing(field);
+            return None;
+        };
+        let x = *v.get_ref();
+        if x.is_finite() && x > 0.0 && x <= 1.2 {
+            Some(x)
+        } else {
+            ctx.at(
+                v,
+                field,
+                format!("is {x}; a fraction of the catalogue's peak lies in (0, 1.2]"),
+            );
+            None
+        }
+    };
+    let compute = fraction(&raw.compute, "compute");
+    let memory = fraction(&raw.memory, "memory");
+    let fixed = match &raw.fixed_us {
+        None => {
+            ctx.missing("fixed_us");
+            None
+        }
+        Some(v) if v.get_ref().is_finite() && (0.0..=1000.0).contains(v.get_ref()) => {
+            Some(Seconds::from_us(*v.get_ref()))
+        }
+        Some(v) => {
+            ctx.at(
+                v,
+                "fixed_us",
+                format!(
+                    "is {}; a per-launch time lies in [0, 1000] microseconds",
+                    v.get_ref()
+                ),
+            );
+            None
+        }
+    };
+    let grade = match &raw.grade {
+        None => {
+            ctx.missing("grade");
+            None
+        }
+        Some(g) => {
+            let parsed = Grade::parse(g.get_ref());
+            if parsed.is_none() {
+                ctx.at(
+                    g,
+                    "grade",
+                    format!(
+                        "`{}` is not a grade (vendor, reported, derived, estimate)",
+                        g.get_ref()
+                    ),
+                );
+            }
+            parsed
+        }
+    };
+    let source = match &raw.source {
+        Some(s) if !s.get_ref().trim().is_empty() => Some(s.get_ref().clone()),
+        Some(s) => {
+            ctx.at(s, "source", "is empty; say where the table is".into());
+            None
+        }
+        None => {
+            ctx.missing("source");
+            None
+        }
+    };
+    let error = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| *v.get_ref());
+    for (v, field) in [
+        (&raw.median_error, "median_error"),
+        (&raw.p90_error, "p90_error"),
+    ] {
+        if let Some(v) = v {
+            if !(v.get_ref().is_finite() && *v.get_ref() >= 0.0) {
+                ctx.at(
+                    v,
+                    field,
+                    format!("is {}; an |error| is at least 0", v.get_ref()),
+                );
+            }
+        }
+    }
+    let fit = match (&raw.shapes, error(&raw.median_error), error(&raw.p90_error)) {
+        (Some(n), Some(m), Some(p)) => Some((*n.get_ref(), m, p)),
+        _ => None,
+    };
+    if ctx.issues.len() != before {
+        return None;
+    }
+    Some((
+        chip,
+        GemmFigures {
+            precision: precision?,
+            compute: compute?,
+            memory: memory?,
+            fixed: fixed?,
+            grade: grade?,
+            source: source?,
+            fit,
+        },
+    ))
+}
