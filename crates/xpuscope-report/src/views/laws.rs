@@ -9,13 +9,13 @@ use xpuscope_model::Catalog;
 use super::{infer, serve, train};
 use crate::options::{BatchOption, InferOptions, TrainOptions};
 
-fn cat() -> &'static Catalog {
+pub(super) fn cat() -> &'static Catalog {
     static C: OnceLock<Catalog> = OnceLock::new();
     C.get_or_init(|| Catalog::builtin().unwrap())
 }
 
 /// Every number in `v` is finite and not negative; names the first that is not.
-fn numbers_are_real(v: &serde_json::Value, path: &str) -> Result<(), String> {
+pub(super) fn numbers_are_real(v: &serde_json::Value, path: &str) -> Result<(), String> {
     match v {
         serde_json::Value::Number(n) => {
             let x = n.as_f64().unwrap_or(f64::NAN);
@@ -36,7 +36,7 @@ fn numbers_are_real(v: &serde_json::Value, path: &str) -> Result<(), String> {
     }
 }
 
-const CHIPS: &[&str] = &[
+pub(super) const CHIPS: &[&str] = &[
     "h100-sxm",
     "h20",
     "l4",
@@ -45,14 +45,14 @@ const CHIPS: &[&str] = &[
     "b200",
     "tpu-v5p",
 ];
-const MODELS: &[&str] = &[
+pub(super) const MODELS: &[&str] = &[
     "llama-3.1-8b",
     "llama-3.1-70b",
     "mixtral-8x7b",
     "deepseek-v3",
     "qwen3-30b-a3b",
 ];
-const WEIGHTS: &[&str] = &["bf16", "fp8", "int8", "int4", "fp4"];
+pub(super) const WEIGHTS: &[&str] = &["bf16", "fp8", "int8", "int4", "fp4"];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]

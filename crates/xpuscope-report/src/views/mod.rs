@@ -21,3 +21,5 @@ pub mod validate;
 
 #[cfg(test)]
 mod laws;
+#[cfg(test)]
+mod laws_more;
