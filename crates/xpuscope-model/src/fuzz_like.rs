@@ -1,10 +1,11 @@
 //! Proptest strategies and checks shared by the fuzz-like tests of every parser of untrusted text
 //! (catalogue TOML, config.json, rule files, claims files, serving traces).
 //!
-//! These stand in for `cargo fuzz` targets. cargo-fuzz needs a nightly toolchain (for
-//! `-Zsanitizer`), and the machines this project is built on cannot fetch one, so the same idea
-//! runs on stable through proptest: each parser is fed arbitrary text and mutations of a real,
-//! valid input, and must neither panic nor answer with a message a user could not read.
+//! The cargo-fuzz targets in `fuzz/` (one per parser: `cargo +nightly fuzz run catalog_toml`)
+//! need a nightly toolchain for libFuzzer's coverage instrumentation, which CI does not have, so
+//! the same idea runs on stable through proptest here: each parser is fed arbitrary text and
+//! mutations of a real, valid input, and must neither panic nor answer with a message a user
+//! could not read.
 //!
 //! Compiled only with the `fuzz-like` feature, which the crates turn on for their tests.
 
