@@ -172,6 +172,8 @@ pub struct Comparison {
     /// Fallbacks and priors behind the rows (precision fallbacks, uncalibrated vendors, missing
     /// network figures), prefixed with the chip id.
     pub notes: Vec<String>,
+    /// Whether the model is a mixture of experts (the regime its error bars come from).
+    pub moe: bool,
 }
 
 fn ratio(better: Better, first: Option<f64>, v: Option<f64>) -> Option<f64> {
@@ -452,6 +454,7 @@ pub fn compare(
         workloads,
         specs: spec_rows(chips, costs),
         notes,
+        moe: model.moe.is_some(),
     }
 }
 

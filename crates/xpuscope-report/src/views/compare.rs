@@ -13,6 +13,7 @@ use xpuscope_model::model::Model;
 use xpuscope_perf::Efficiency;
 
 use super::cost::describe;
+use super::error_bar::ErrorBarView;
 use crate::error::Result;
 use crate::options::CompareOptions;
 use crate::table::{duration, num, sig, Align, Table};
@@ -48,6 +49,10 @@ pub struct RowView {
     /// Chip id to why there is no value, or a caveat.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub notes: BTreeMap<String, String>,
+    /// Chip id to the interval around its value, from the calibration cases of the row's
+    /// regime (workload rows with a value).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub error_bar: BTreeMap<String, ErrorBarView>,
 }
 
 impl RowView {
@@ -66,6 +71,7 @@ impl RowView {
             cost_of_run_usd: BTreeMap::new(),
             cost_per_million_tokens_usd: BTreeMap::new(),
             notes: BTreeMap::new(),
+            error_bar: BTreeMap::new(),
         };
         for (id, c) in chips.iter().zip(&r.cells) {
             v.values.insert(id.clone(), c.value);
@@ -120,6 +126,40 @@ pub fn compare(chips: &[&Chip], model: &Model, o: &CompareOptions) -> Result<Com
     Ok(CompareView::new(c, cfg, costs))
 }
 
+/// Each chip's interval on a workload row: training rows from the training regime, the serving
+/// row from vLLM's serving regime (the engine it simulates), the others from the inference
+/// regime of the comparison's engine profile; times take the inverse of the rate's interval.
+fn error_bars(
+    chips: &[String],
+    r: &Row,
+    config: &CompareConfig,
+    moe: bool,
+) -> BTreeMap<String, ErrorBarView> {
+    let (kind, engine) = match r.kind {
+        RowKind::Spec => return BTreeMap::new(),
+        RowKind::Train => ("training", None),
+        _ if r.id.starts_with("serve") => ("serving", Some("vllm")),
+        _ => ("inference", Some(config.engine.as_str())),
+    };
+    let metric = match r.unit {
+        Unit::Seconds => "seconds",
+        _ => "value",
+    };
+    chips
+        .iter()
+        .zip(&r.cells)
+        .filter_map(|(id, cell)| {
+            let v = cell.value?;
+            let bar = if r.unit == Unit::Seconds {
+                ErrorBarView::for_time(kind, engine, moe, metric, v)
+            } else {
+                ErrorBarView::new(kind, engine, moe, metric, v)
+            }?;
+            Some((id.clone(), bar))
+        })
+        .collect()
+}
+
 /// A value in a row's unit, for people.
 fn value_text(unit: Unit, v: f64) -> String {
     match unit {
@@ -146,7 +186,11 @@ impl CompareView {
             rows: c
                 .workloads
                 .iter()
-                .map(|r| RowView::new(&c.chips, r))
+                .map(|r| {
+                    let mut v = RowView::new(&c.chips, r);
+                    v.error_bar = error_bars(&c.chips, r, &config, c.moe);
+                    v
+                })
                 .collect(),
             specs: c.specs.iter().map(|r| RowView::new(&c.chips, r)).collect(),
             notes: c.notes.clone(),
@@ -246,6 +290,32 @@ impl CompareView {
                         notes.push(format!("{} / {}: {n}", r.id, id));
                     }
                 }
+            }
+        }
+        out.push_str(
+            "\nerror bars (80% of the calibration measurements of the row's regime fell within)\n",
+        );
+        for (r, v) in c.workloads.iter().zip(&self.rows) {
+            let cells: Vec<String> = c
+                .chips
+                .iter()
+                .filter_map(|id| {
+                    let e = v.error_bar.get(id)?;
+                    Some(format!(
+                        "{id} {} to {}",
+                        value_text(r.unit, e.low),
+                        value_text(r.unit, e.high)
+                    ))
+                })
+                .collect();
+            if let Some(e) = v.error_bar.values().next() {
+                out.push_str(&format!(
+                    "  {}: {} ({}, {} cases)\n",
+                    r.id,
+                    cells.join("; "),
+                    e.group,
+                    e.cases
+                ));
             }
         }
         out.push_str("\nsettings\n");

@@ -49,6 +49,21 @@ impl ErrorBarView {
         })
     }
 
+    /// The interval for a time (a TTFT, a TPOT) predicted as `value`: the inverse of the rate's,
+    /// since a step that takes x times longer gives x times fewer tokens per second. The
+    /// factors stay those of measured / predicted rate; `low` and `high` are times.
+    pub fn for_time(
+        kind: &str,
+        engine: Option<&str>,
+        moe: bool,
+        metric: &'static str,
+        value: f64,
+    ) -> Option<ErrorBarView> {
+        let mut e = ErrorBarView::new(kind, engine, moe, metric, value)?;
+        (e.low, e.high) = (value / e.high_factor, value / e.low_factor);
+        Some(e)
+    }
+
     /// One line for people.
     pub fn text(&self) -> String {
         format!(

@@ -189,4 +189,30 @@ fn the_headline_comparison_is_real() {
         "{:?}",
         numbers_are_real(&j, "compare")
     );
+    // Every workload value carries its interval: a rate's is value x factors, a time's the
+    // inverse (a step x times longer gives x times fewer tokens per second).
+    for row in &v.rows {
+        for (id, value) in &row.values {
+            let Some(value) = value else { continue };
+            let e = row
+                .error_bar
+                .get(id)
+                .unwrap_or_else(|| panic!("{} / {id}: no error bar", row.id));
+            let (low, high) = if row.unit == "s" {
+                (value / e.high_factor, value / e.low_factor)
+            } else {
+                (value * e.low_factor, value * e.high_factor)
+            };
+            assert!(
+                (e.low - low).abs() <= 1e-12 * low && (e.high - high).abs() <= 1e-12 * high,
+                "{} / {id}",
+                row.id
+            );
+            assert!(e.low <= e.high && e.cases >= 3, "{} / {id}: {e:?}", row.id);
+        }
+    }
+    assert!(
+        v.specs.iter().all(|r| r.error_bar.is_empty()),
+        "datasheet rows have no error bar"
+    );
 }
