@@ -19,7 +19,10 @@ It then scores that three-figure model on every row of the table with n, k >= 25
 p90 of |predicted / measured - 1|) and writes catalog/kernels/gemm.toml. The tables themselves
 are not copied into the repository: run this script to regenerate the figures.
 
-Usage: python3 scripts/fit_kernels.py [--wheel PATH]   (needs pandas, pyarrow, pyyaml)
+With --moe it also fits, and prints, the two model-wide expert-width parameters of
+crates/xpuscope-perf/src/efficiency.rs from the grouped-GEMM (MoE) tables.
+
+Usage: python3 scripts/fit_kernels.py [--wheel PATH] [--moe]   (needs pandas, pyarrow, scipy)
 """
 import argparse
 import glob
@@ -32,7 +35,6 @@ import zipfile
 
 import numpy as np
 import pandas as pd
-import yaml
 
 VERSION = "0.12.0"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -113,15 +115,77 @@ def fit(g, peak, bw, wb):
     }
 
 
+# Systems whose TensorRT-LLM MoE tables fix the expert-width parameters, with the catalogue chip.
+MOE_SYSTEMS = {"h100_sxm": "h100-sxm", "h200_sxm": "h200-sxm", "b200_sxm": "b200"}
+MOE_VERSION = "1.3.0rc20"
+
+
+def fit_moe(systems):
+    """Fits the half-rate expert widths of crates/xpuscope-perf/src/efficiency.rs
+    (`expert_width_compute`, `expert_width_memory`): per configuration of a grouped-GEMM table
+    (balanced routing, one EP rank, gated experts), the achieved fraction of peak at 512 or more
+    tokens per expert and of bandwidth at 1-4 tokens per expert, fitted as
+    A(precision) x w / (w + w0) over the expert's per-rank width w. Prints w0 per chip and the
+    geometric mean, which is what the Rust constants hold."""
+    from scipy.optimize import least_squares
+
+    found = {"compute": [], "memory": []}
+    for system, chip_id in MOE_SYSTEMS.items():
+        table = os.path.join(systems, "data", system, "moe", "trtllm", MOE_VERSION, "moe_perf.parquet")
+        if not os.path.exists(table):
+            print(f"{system}: no MoE table for TensorRT-LLM {MOE_VERSION}", file=sys.stderr)
+            continue
+        peaks, bw = catalogue_chip(chip_id)
+        d = pd.read_parquet(table)
+        d = d[(d.distribution == "balanced") & d.moe_dtype.isin(["bfloat16", "fp8"])]
+        d = d[(d.moe_ep_size == 1) & (d.topk < 20)]  # topk 22 rows time non-gated experts
+        rows = []
+        for (dt, h, inter, k, e, tp), x in d.groupby(
+            ["moe_dtype", "hidden_size", "inter_size", "topk", "num_experts", "moe_tp_size"]
+        ):
+            wb, peak = (2.0, peaks["bf16"]) if dt == "bfloat16" else (1.0, peaks["fp8"])
+            n = x.num_tokens.to_numpy(float)
+            t = x.latency.to_numpy(float) * 1e-3
+            w = inter / tp
+            per_tok = n * k / e
+            flops = 2 * n * k * 3 * h * w
+            weights = e * (1 - (1 - k / e) ** n) * 3 * h * w * wb
+            big, few = per_tok >= 512, (per_tok >= 1) & (per_tok <= 4)
+            if big.any() and few.any():
+                rows.append((dt, w, float(np.median(flops[big] / t[big] / peak)),
+                             float(np.median(weights[few] / t[few] / bw))))
+        r = pd.DataFrame(rows, columns=["dt", "w", "compute", "memory"])
+        for col in ("compute", "memory"):
+            groups = sorted(r.dt.unique())
+
+            def res(p):
+                a = np.array([dict(zip(groups, p[1:]))[g] for g in r.dt])
+                return np.log(r[col].to_numpy()) - np.log(a * r.w / (r.w + p[0]))
+
+            s = least_squares(res, [300.0] + [0.8] * len(groups),
+                              bounds=([1.0] + [0.01] * len(groups), [5000.0] + [2.0] * len(groups)))
+            err = np.abs(np.exp(s.fun) - 1)
+            found[col].append(s.x[0])
+            print(f"{chip_id:10s} experts {col:7s}: half-rate width {s.x[0]:6.0f} columns, "
+                  f"median |error| {np.median(err):.1%} over {len(r)} configurations")
+    for col, w0 in found.items():
+        if w0:
+            print(f"expert_width_{col} = {np.exp(np.mean(np.log(w0))):.0f} (geometric mean)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--wheel", help="a downloaded aiconfigurator_core wheel")
+    ap.add_argument("--moe", action="store_true",
+                    help="also fit the expert-width parameters from the MoE tables (printed only)")
     args = ap.parse_args()
     whl = wheel(args.wheel)
     rows = []
     with zipfile.ZipFile(whl) as z, tempfile.TemporaryDirectory() as tmp:
         z.extractall(tmp, [n for n in z.namelist() if "/systems/" in n])
         systems = os.path.join(tmp, "aiconfigurator_core", "systems")
+        if args.moe:
+            fit_moe(systems)
         for system, chip_id in SYSTEMS.items():
             tables = sorted(glob.glob(os.path.join(systems, "data", system, "gemm", "trtllm", "*",
                                                    "gemm_perf.parquet")))

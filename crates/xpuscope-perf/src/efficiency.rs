@@ -104,6 +104,23 @@ pub struct Efficiency {
     /// (<https://impala-blog.pages.dev/widgets/eplb>, weak source), taking load balancing (DeepSeek's
     /// auxiliary-loss-free routing, EPLB's redundant experts) as in use. It slows the expert GEMMs.
     pub moe_imbalance: f64,
+    /// How narrow routed experts slow their grouped GEMM's arithmetic: an expert `w` columns wide
+    /// on a chip (its FFN width over expert-TP) reaches `w / (w + expert_width_compute)` of a
+    /// dense GEMM's rate. Narrow experts give short K loops (the down projection's K is `w`)
+    /// and few output tiles per expert (the gate-up projection's N is `2w`).
+    ///
+    /// Fitted to NVIDIA AIConfigurator's grouped-GEMM (MoE) tables for TensorRT-LLM 1.3 on
+    /// H100, H200 and B200 (BF16 and FP8, balanced routing, one EP rank, 128 configurations per
+    /// chip from 16 to 14,336 columns; `scripts/fit_kernels.py --moe`): half-rate widths of 713,
+    /// 618 and 1,170 columns, geometric mean 800; median |error| 14-15% on each chip. Mixtral's
+    /// 14,336-column experts lose 5%, DeepSeek-V3's 2,048 28%, Qwen3-30B-A3B's 768 51%.
+    pub expert_width_compute: f64,
+    /// The same for the bandwidth a grouped GEMM streams expert weights at when few tokens reach
+    /// each expert: `w / (w + expert_width_memory)` of the GEMM bandwidth.
+    ///
+    /// Same tables and fit, at 1-4 tokens per expert: 54, 71 and 130 columns, geometric mean 80
+    /// (median |error| 21-24%).
+    pub expert_width_memory: f64,
     /// Fraction of the microbenchmark kernel rates a large training run sustains over hours:
     /// clocks throttled under sustained power, stragglers across thousands of chips, gaps between
     /// kernels that the operator model does not see. Divides training compute time.
@@ -141,6 +158,8 @@ impl Default for Efficiency {
             network_latency: Seconds::from_us(50.0),
             all_to_all_latency: Seconds::from_us(56.0),
             moe_imbalance: 1.2,
+            expert_width_compute: 800.0,
+            expert_width_memory: 80.0,
             comm_overlap: 0.8,
             sustained_training: 0.805,
         }

@@ -56,6 +56,16 @@ impl Engine {
         !matches!(self, Engine::TrtLlm05)
     }
 
+    /// Whether its grouped expert GEMMs slow down with narrow experts
+    /// ([`Efficiency::expert_width_compute`], fitted to TensorRT-LLM's MoE kernels; SGLang's and
+    /// vLLM's tables in the same package show the same effect, with half-rate widths of 140-320
+    /// columns). The training profile does not: DeepSeek-V3's training run (P4, DeepGEMM-class
+    /// grouped kernels on 2,048-column experts) is predicted 11.5% slow without it and 20.5%
+    /// with it.
+    pub fn narrow_experts_slow(self) -> bool {
+        !matches!(self, Engine::Training)
+    }
+
     /// Fraction of 16-bit peak its attention kernels reach.
     pub fn attention_efficiency(self, eff: &Efficiency) -> f64 {
         match self {

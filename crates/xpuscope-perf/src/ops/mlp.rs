@@ -117,12 +117,21 @@ impl<M: Deref<Target = Model>> Sharded<M> {
                 } else {
                     c.gemm
                 };
-                c.kernel(
+                // Narrow experts reach less of the GEMM rate and bandwidth (fitted widths).
+                let width = |w0: f64| {
+                    if c.narrow_experts_slow {
+                        ffn / (ffn + w0)
+                    } else {
+                        1.0
+                    }
+                };
+                c.grouped_gemm(
                     b,
                     OpClass::Experts,
                     flops,
                     bytes,
-                    rate,
+                    rate * width(c.eff.expert_width_compute),
+                    width(c.eff.expert_width_memory),
                     kernels::EXPERTS,
                     times,
                 );

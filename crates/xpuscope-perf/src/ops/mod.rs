@@ -111,6 +111,8 @@ pub struct Costs {
     lat_out: Seconds,
     imbalance: f64,
     kv_shared: bool,
+    /// Whether narrow experts slow the grouped GEMM ([`Engine::narrow_experts_slow`]).
+    narrow_experts_slow: bool,
     eff: Efficiency,
 }
 
@@ -140,8 +142,36 @@ impl Costs {
             lat_out: eff.network_latency,
             imbalance: eff.moe_imbalance,
             kv_shared: engine.shares_kv_across_group(),
+            narrow_experts_slow: engine.narrow_experts_slow(),
             eff: *eff,
         }
+    }
+
+    /// Records grouped-GEMM launches whose streaming bandwidth is `bandwidth_factor` of the GEMM
+    /// bandwidth (narrow routed experts), doing `flops` at `rate` and moving `bytes`.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn grouped_gemm(
+        &self,
+        b: &mut Breakdown,
+        class: OpClass,
+        flops: f64,
+        bytes: f64,
+        rate: FlopsPerSecond,
+        bandwidth_factor: f64,
+        kernels: f64,
+        times: f64,
+    ) {
+        let (flops, bytes) = (Flops::new(flops), Bytes::new(bytes));
+        let k = KernelCost::price_gemm(
+            flops,
+            bytes,
+            rate,
+            self.gemm_bandwidth * bandwidth_factor,
+            self.gemm_overhead,
+            kernels,
+        );
+        b.record(class, &k, flops, bytes, times);
     }
 
     /// Records `kernels` launches doing `flops` at `rate` and moving `bytes`, `times` times.

@@ -254,3 +254,27 @@ fn a_chip_with_a_measured_table_uses_it_and_others_the_vendor_prior() {
     let h20 = crate::hardware::Hardware::from_chip(cat.chip("h20").unwrap(), &eff).unwrap();
     assert!(!ComputePlan::new(&h20, Precisions::BF16, &eff).gemm_measured);
 }
+
+#[test]
+fn narrow_experts_slow_serving_engines_but_not_the_training_profile() {
+    use crate::breakdown::OpClass;
+    let eff = Efficiency::default();
+    let experts = |model: &str, engine: Engine| {
+        let c = InferConfig {
+            engine,
+            ..cfg(32768, 1, 1, 1, Precision::Fp8)
+        };
+        let r = run("h100-sxm", model, &c);
+        r.prefill.class(OpClass::Experts).time.get()
+    };
+    // A long prefill is nearly compute-bound: the experts' time grows by about (w + w0) / w
+    // (the little memory time left, slowed by the smaller w / (w + 80), keeps it within 5%).
+    for (model, w) in [("mixtral-8x7b", 14336.0), ("qwen3-30b-a3b", 768.0)] {
+        let ratio = experts(model, Engine::Modern) / experts(model, Engine::Training);
+        let want = (w + eff.expert_width_compute) / w;
+        assert!(
+            ratio > 1.0 && (ratio / want - 1.0).abs() < 0.05,
+            "{model}: {ratio} against {want}"
+        );
+    }
+}
