@@ -397,6 +397,12 @@ pub fn simulate_with_progress<M: Deref<Target = Model> + Clone>(
         progress,
         speculative: cfg.speculative,
         seed: cfg.seed,
+        // Attention ranks meet in every MoE layer when the experts span them.
+        sync_ranks: if infer.layout.dp > 1 && infer.layout.needs_all_to_all() {
+            infer.layout.dp
+        } else {
+            1
+        },
     };
     let gen = Generator::new(lengths, cfg.seed)?;
     let run = sim::run(&params, gen)?;

@@ -370,7 +370,10 @@ impl ServingSetView {
                     let c = &r.case;
                     let (rate, concurrency) = match r.arrivals {
                         Arrivals::Open { rate, .. } => (finite(rate), None),
-                        Arrivals::Closed { concurrency } => (None, Some(concurrency)),
+                        Arrivals::Closed { concurrency }
+                        | Arrivals::Trace {
+                            concurrency: Some(concurrency),
+                        } => (None, Some(concurrency)),
                         _ => (None, None),
                     };
                     ServingCaseView {
@@ -386,9 +389,11 @@ impl ServingSetView {
                         weights: c.precisions.weights.as_str(),
                         kv_cache: c.precisions.kv_cache.as_str(),
                         arrivals: match c.arrivals {
+                            CaseArrivals::Closed { .. } if c.decode_only => "closed, decode only",
+                            CaseArrivals::Closed { .. } => "closed",
+                            CaseArrivals::Offline if c.decode_only => "offline, decode only",
                             CaseArrivals::Offline => "offline",
                             CaseArrivals::Poisson => "poisson",
-                            CaseArrivals::Closed { .. } => "closed",
                         },
                         request_rate_per_s: rate,
                         concurrency,
@@ -443,6 +448,9 @@ impl ServingSetView {
             }
             let arrivals = match (c.request_rate_per_s, c.concurrency) {
                 (Some(rate), _) => format!("poisson {} req/s", sig(rate)),
+                (None, Some(n)) if c.arrivals.ends_with("decode only") => {
+                    format!("closed {n}, decode only")
+                }
                 (None, Some(n)) => format!("closed {n}"),
                 (None, None) => c.arrivals.to_string(),
             };

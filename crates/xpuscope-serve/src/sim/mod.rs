@@ -24,6 +24,7 @@ use crate::ServeError;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
+mod ranks;
 mod schedule;
 
 /// Share of the remaining output tokens of running requests that SGLang keeps free before it
@@ -125,6 +126,9 @@ pub struct Params<'a, M: Deref<Target = Model>> {
     pub progress: Option<&'a std::sync::atomic::AtomicU64>,
     /// Speculative decoding, if the engine runs it.
     pub speculative: Option<crate::Speculative>,
+    /// Data-parallel attention ranks that meet in every MoE layer's all-to-all (1 when they do
+    /// not): a step lasts as long as its slowest rank's (see `ranks`).
+    pub sync_ranks: u32,
 }
 
 /// Everything that changes during a run.
@@ -150,6 +154,8 @@ pub struct State {
     /// When the client last had every slot busy and one freed (requests that arrived while all
     /// were busy are sent then).
     slot_free_at: f64,
+    /// What this rank knows of the other ranks' prefills.
+    sync: ranks::RankSync,
     // Counters.
     steps: u64,
     preemptions: u64,
@@ -261,6 +267,7 @@ impl State {
             free_reserve: p.kv_blocks,
             in_flight: 0,
             slot_free_at: 0.0,
+            sync: ranks::RankSync::default(),
             steps: 0,
             preemptions: 0,
             batch_sum: 0,
@@ -438,6 +445,10 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
         st.bound_time.charge(kernels.bound(), kernels.total());
         st.bound_time.host += Seconds::new(dt.get() - k);
     }
+    // Waiting for other attention ranks' prefill chunks happens in the all-to-all.
+    let wait = ranks::rank_wait(p, st, &kernels, prefill_tokens > 0);
+    st.bound_time.communication += wait;
+    let dt = dt + wait;
     st.now += dt.get();
     st.steps += 1;
     st.batch_sum += seqs;

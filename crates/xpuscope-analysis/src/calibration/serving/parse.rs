@@ -68,6 +68,9 @@ struct RawCase {
     max_num_seqs: Option<u64>,
     /// Most tokens per step, as the source configured it.
     max_num_tokens: Option<u64>,
+    /// Whether the measured chips only decode, prompts prefilled elsewhere (disaggregated
+    /// serving): requests arrive with their prompt's cache and first token.
+    decode_only: Option<bool>,
     /// Measured output tokens per second of the whole system.
     output_tokens_per_s: Option<f64>,
     /// The same per chip, where the source states it.
@@ -139,6 +142,8 @@ pub struct ServingCase {
     pub max_num_seqs: Option<u64>,
     /// Most tokens per step, where the source configured it.
     pub max_num_tokens: Option<u64>,
+    /// The measured chips only decode; their prompts were prefilled on other chips.
+    pub decode_only: bool,
     /// What was measured.
     pub measured: Measured,
 }
@@ -382,6 +387,7 @@ fn check(r: &RawCase) -> Result<ServingCase, Problems> {
             requests,
             max_num_seqs,
             max_num_tokens,
+            decode_only: r.decode_only.unwrap_or(false),
             measured,
         }),
         _ => Err(errs),

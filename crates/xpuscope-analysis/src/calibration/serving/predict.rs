@@ -8,7 +8,9 @@ use rayon::prelude::*;
 use xpuscope_model::catalog::Catalog;
 use xpuscope_model::units::Seconds;
 use xpuscope_perf::InferConfig;
-use xpuscope_serve::{simulate, Arrivals, EngineKind, EngineSettings, Lengths, ServeConfig, Slo};
+use xpuscope_serve::{
+    simulate, Arrivals, EngineKind, EngineSettings, Lengths, Request, ServeConfig, Slo,
+};
 
 use super::parse::{CaseArrivals, ServingCase};
 
@@ -239,6 +241,28 @@ fn predict(
         .kv_capacity_tokens;
     cfg.requests = requests(c, kv, &engine, model.max_context);
     cfg.arrivals = arrivals(c);
+    if c.decode_only {
+        // Prompts were prefilled on other chips: every request arrives with its prompt's cache
+        // and first token, under the same cap on requests in flight.
+        let n = usize::try_from(cfg.requests).map_err(|_| "too many requests".to_string())?;
+        cfg.trace = Some(
+            (0..n)
+                .map(|k| Request {
+                    arrival: 0.0,
+                    input: c.input_len,
+                    output: c.output_len,
+                    cached: c.input_len,
+                    id: k as u64,
+                })
+                .collect(),
+        );
+        cfg.arrivals = Arrivals::Trace {
+            concurrency: match c.arrivals {
+                CaseArrivals::Closed { concurrency } => Some(concurrency),
+                _ => None,
+            },
+        };
+    }
     let r = simulate(chip, model, &cfg).map_err(|e| e.to_string())?;
     Ok((cfg.arrivals, cfg.requests, r))
 }
