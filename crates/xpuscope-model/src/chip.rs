@@ -289,6 +289,23 @@ pub struct Chip {
     /// Measured GEMM figures by compute precision, from the chip's own kernel tables
     /// (`catalog/kernels/gemm.toml`); empty where none were measured.
     pub gemm: Vec<GemmFigures>,
+    /// The measured share of peak memory bandwidth a streaming kernel reaches on this chip
+    /// (`catalog/kernels/stream.toml`), where one was measured.
+    pub stream: Option<StreamFigure>,
+}
+
+/// What a streaming kernel (STREAM, BabelStream, a large copy) measured on one chip reaches, as
+/// a share of the catalogue's peak bandwidth.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamFigure {
+    /// Achieved over peak memory bandwidth.
+    pub fraction: f64,
+    /// How far it can be trusted.
+    pub grade: crate::sourced::Grade,
+    /// Where it was measured.
+    pub source: String,
+    /// What was measured, and how the fraction was formed.
+    pub note: Option<String>,
 }
 
 /// What GEMMs in one compute precision reach on one chip, reduced from a measured table of
@@ -300,10 +317,12 @@ pub struct GemmFigures {
     pub precision: Precision,
     /// Achieved over dense peak on compute-bound shapes.
     pub compute: f64,
-    /// Achieved over peak memory bandwidth on weight-streaming (small-M) shapes.
-    pub memory: f64,
-    /// Time per launch beyond the roofline, from the smallest shapes.
-    pub fixed: crate::units::Seconds,
+    /// Achieved over peak memory bandwidth on weight-streaming (small-M) shapes, where the
+    /// table measured them (otherwise the chip's streaming figure applies).
+    pub memory: Option<f64>,
+    /// Time per launch beyond the roofline, from the smallest shapes, where measured (otherwise
+    /// the fitted per-kernel overhead applies).
+    pub fixed: Option<crate::units::Seconds>,
     /// How far the figures can be trusted (`derived` for a fit to a measured table).
     pub grade: crate::sourced::Grade,
     /// Where the table is and how the figures came from it.

@@ -48,6 +48,11 @@ pub struct Hardware {
     /// the catalogue has them: they replace the vendor fraction, the streaming bandwidth and the
     /// per-kernel time for GEMMs in that precision.
     pub gemm_measured: [Option<MeasuredGemm>; 9],
+    /// Share of peak bandwidth a streaming kernel reaches: the chip's measured figure
+    /// (`catalog/kernels/stream.toml`) or the fitted [`Efficiency::memory`].
+    pub memory_fraction: f64,
+    /// Whether `memory_fraction` was measured on this chip.
+    pub memory_measured: bool,
 }
 
 /// A chip's measured GEMM figures in one precision (`catalog/kernels/gemm.toml`).
@@ -129,6 +134,7 @@ impl Hardware {
         } else {
             PCIE_BOX
         };
+        let memory_fraction = chip.stream.as_ref().map_or(eff.memory, |m| m.fraction);
         let network = chip.scale_out.as_ref().map(|s| s.value);
         let host = chip.host_link_bandwidth.as_ref().map(|s| s.value);
         let fallback = host.map_or(DEFAULT_NETWORK, |h| h.min(DEFAULT_NETWORK));
@@ -155,6 +161,8 @@ impl Hardware {
             network_known: network.is_some(),
             gemm_efficiency: eff.gemm_for_vendor(&chip.vendor),
             gemm_calibrated: Efficiency::vendor_is_calibrated(&chip.vendor),
+            memory_fraction,
+            memory_measured: chip.stream.is_some(),
             gemm_measured: Precision::ALL.map(|p| {
                 // FP16 and BF16 run on the same tensor units at the same rate: a table of either
                 // serves both.
@@ -168,8 +176,8 @@ impl Hardware {
                     .or_else(|| other.and_then(|o| chip.gemm_figures(o)));
                 found.map(|g| MeasuredGemm {
                     compute: g.compute,
-                    memory: g.memory,
-                    fixed: g.fixed,
+                    memory: g.memory.unwrap_or(memory_fraction),
+                    fixed: g.fixed.unwrap_or(eff.kernel_overhead),
                 })
             }),
         })

@@ -49,7 +49,7 @@ pub fn gemm(
     let bytes = (m * k + k * n) * p.bytes() + m * n * 2.0;
     let (bandwidth, overhead) = match hw.measured_gemm(p) {
         Some(m) => (hw.bandwidth * m.memory, m.fixed),
-        None => (hw.bandwidth * eff.memory, eff.kernel_overhead),
+        None => (hw.bandwidth * hw.memory_fraction, eff.kernel_overhead),
     };
     let t = KernelCost::price_gemm(
         Flops::new(flops),
@@ -63,9 +63,10 @@ pub fn gemm(
     FlopsPerSecond::new(flops / t.get())
 }
 
-/// Predicted bandwidth of a large streaming kernel.
-pub fn stream(hw: &Hardware, eff: &Efficiency) -> BytesPerSecond {
-    hw.bandwidth * eff.memory
+/// Predicted bandwidth of a large streaming kernel: the chip's measured share where the
+/// catalogue has one, else the fitted [`Efficiency::memory`] (already in `hw`).
+pub fn stream(hw: &Hardware) -> BytesPerSecond {
+    hw.bandwidth * hw.memory_fraction
 }
 
 /// Predicted time of an all-reduce of `bytes` over `n` chips of one domain, with NCCL's latency.

@@ -164,7 +164,7 @@ impl ComputePlan {
             Some(m) => (hw.peak(gemm) * m.compute, hw.bandwidth * m.memory, m.fixed),
             None => (
                 hw.peak(gemm) * (hw.gemm_efficiency * factor),
-                hw.bandwidth * eff.memory,
+                hw.bandwidth * hw.memory_fraction,
                 eff.kernel_overhead,
             ),
         };

@@ -485,7 +485,7 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
         out.push(result(&c.id, CaseKind::Gemm, "TFLOPS", c.tflops, p).cited(&c.source, None));
     }
     for c in &m.memory {
-        let p = hardware(cat, &c.chip, eff).map(|hw| micro::stream(&hw, eff).gbs());
+        let p = hardware(cat, &c.chip, eff).map(|hw| micro::stream(&hw).gbs());
         out.push(result(&c.id, CaseKind::Memory, "GB/s", c.gbs, p).cited(&c.source, None));
     }
     for c in &m.allreduce {

@@ -177,11 +177,12 @@ impl Catalog {
             let Some(mut raw) = parse_file(file, &mut issues) else {
                 continue;
             };
-            if !raw.gemm.is_empty() {
+            if !raw.gemm.is_empty() || !raw.stream.is_empty() {
                 gemms.push((
                     file,
                     raw::RawFile {
                         gemm: std::mem::take(&mut raw.gemm),
+                        stream: std::mem::take(&mut raw.stream),
                         ..Default::default()
                     },
                 ));
@@ -293,18 +294,25 @@ impl Catalog {
                         chip.gemm.retain(|f| f.precision != figures.precision);
                         chip.gemm.push(figures);
                     }
-                    None => {
-                        let close = suggest(id.get_ref(), cat.chips.iter().map(|c| c.id.as_str()));
-                        let hint = match close.first() {
-                            Some(c) => format!("; did you mean `{c}`?"),
-                            None => String::new(),
-                        };
-                        ctx.at(
-                            &id,
-                            "chip",
-                            format!("`{}` is not a chip in the catalogue{hint}", id.get_ref()),
-                        );
-                    }
+                    None => no_such_chip(&mut ctx, &id, &cat.chips),
+                }
+            }
+        }
+        for (file, raw) in &gemms {
+            for g in &raw.stream {
+                let mut ctx = validate::ValidationContext {
+                    file: &file.path,
+                    text: &file.text,
+                    entry: None,
+                    entry_line: line_of(&file.text, g.span().start),
+                    issues: &mut issues,
+                };
+                let Some((id, figure)) = validate::stream(&mut ctx, g.get_ref()) else {
+                    continue;
+                };
+                match cat.chips.iter_mut().find(|c| c.id == *id.get_ref()) {
+                    Some(chip) => chip.stream = Some(figure),
+                    None => no_such_chip(&mut ctx, &id, &cat.chips),
                 }
             }
         }
@@ -409,6 +417,24 @@ fn parse_file(file: &CatalogFile, issues: &mut Vec<CatalogIssue>) -> Option<raw:
         issues.push(unknown_key_issue(file, &raw, &path));
     }
     Some(raw)
+}
+
+/// The issue of a kernel-figure entry naming a chip the catalogue does not hold.
+fn no_such_chip(
+    ctx: &mut validate::ValidationContext,
+    id: &toml::Spanned<String>,
+    chips: &[crate::chip::Chip],
+) {
+    let close = suggest(id.get_ref(), chips.iter().map(|c| c.id.as_str()));
+    let hint = match close.first() {
+        Some(c) => format!("; did you mean `{c}`?"),
+        None => String::new(),
+    };
+    ctx.at(
+        id,
+        "chip",
+        format!("`{}` is not a chip in the catalogue{hint}", id.get_ref()),
+    );
 }
 
 /// An issue for an unknown key at a serde path such as `chip.0.dense.fp9`.

@@ -22,6 +22,18 @@ pub struct RawFile {
     pub model: Vec<Spanned<RawModel>>,
     #[serde(default)]
     pub gemm: Vec<Spanned<RawGemm>>,
+    #[serde(default)]
+    pub stream: Vec<Spanned<RawStream>>,
+}
+
+/// A measured streaming bandwidth for one chip (`catalog/kernels/stream.toml`).
+#[derive(Debug, Deserialize, Default)]
+pub struct RawStream {
+    pub chip: Option<Spanned<String>>,
+    pub fraction: Option<Spanned<f64>>,
+    pub grade: Option<Spanned<String>>,
+    pub source: Option<Spanned<String>>,
+    pub note: Option<Spanned<String>>,
 }
 
 /// Measured GEMM figures for one chip and compute precision (`catalog/kernels/gemm.toml`).

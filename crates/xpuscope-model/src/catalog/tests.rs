@@ -176,7 +176,21 @@ fn gemm_figures_attach_to_their_chip_and_are_checked() {
         .unwrap()
         .gemm_figures(Precision::Bf16)
         .unwrap();
-    assert_eq!((g.compute, g.memory, g.fixed.us()), (0.7, 0.8, 3.0));
+    assert_eq!(
+        (g.compute, g.memory, g.fixed.map(crate::units::Seconds::us)),
+        (0.7, Some(0.8), Some(3.0))
+    );
+    // A large-GEMM measurement alone leaves the small-M figures to the chip's others.
+    let compute_only = good
+        .replace("memory = 0.8\n", "")
+        .replace("fixed_us = 3.0\n", "");
+    let cat2 = load(&compute_only).unwrap();
+    let g2 = cat2
+        .chip("toy")
+        .unwrap()
+        .gemm_figures(Precision::Bf16)
+        .unwrap();
+    assert_eq!((g2.memory, g2.fixed), (None, None));
     assert!(cat
         .chip("toy")
         .unwrap()
@@ -212,6 +226,24 @@ fn gemm_figures_attach_to_their_chip_and_are_checked() {
 }
 
 #[test]
+fn stream_figures_attach_to_their_chip_and_are_checked() {
+    let good = format!(
+        "{GOOD}\n[[stream]]\nchip = \"toy\"\nfraction = 0.75\ngrade = \"reported\"\nsource = \"a benchmark\"\n"
+    );
+    let cat = load(&good).unwrap();
+    let s = cat.chip("toy").unwrap().stream.as_ref().unwrap();
+    assert_eq!((s.fraction, s.grade), (0.75, Grade::Reported));
+    check_err(
+        &good.replace("fraction = 0.75", "fraction = 0"),
+        &["x.toml:18: `stream toy`: field `fraction` is 0; a fraction"],
+    );
+    check_err(
+        &good.replace("chip = \"toy\"\nfraction", "chip = \"tyo\"\nfraction"),
+        &["`tyo` is not a chip in the catalogue; did you mean `toy`?"],
+    );
+}
+
+#[test]
 fn builtin_gemm_figures_are_the_fitted_tables() {
     let cat = Catalog::builtin_shared();
     let h100 = cat.chip("h100-sxm").unwrap();
@@ -220,7 +252,7 @@ fn builtin_gemm_figures_are_the_fitted_tables() {
         .expect("h100-sxm has a measured table");
     assert_eq!(g.grade, Grade::Derived);
     assert!(g.source.contains("aiconfigurator-core"), "{}", g.source);
-    assert!((0.6..0.9).contains(&g.compute) && (0.6..0.95).contains(&g.memory));
+    assert!((0.6..0.9).contains(&g.compute) && g.memory.is_some_and(|m| (0.6..0.95).contains(&m)));
     // Chips without a table (no AIConfigurator system) have none.
     assert!(cat.chip("h20").unwrap().gemm.is_empty());
 }

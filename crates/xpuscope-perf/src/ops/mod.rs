@@ -127,7 +127,7 @@ impl Costs {
             attention
         };
         Costs {
-            bandwidth: hw.bandwidth * eff.memory,
+            bandwidth: hw.bandwidth * hw.memory_fraction,
             overhead: eff.kernel_overhead,
             gemm: plan.gemm_rate,
             gemm_bandwidth: plan.gemm_bandwidth,

@@ -237,7 +237,8 @@ fn a_chip_with_a_measured_table_uses_it_and_others_the_vendor_prior() {
     assert!(plan.gemm_measured);
     let want = hw.peak(Precision::Bf16).get() * table.compute;
     assert!((plan.gemm_rate.get() / want - 1.0).abs() < 1e-12);
-    assert!((plan.gemm_bandwidth.get() / (hw.bandwidth.get() * table.memory) - 1.0).abs() < 1e-12);
+    let memory = table.memory.unwrap();
+    assert!((plan.gemm_bandwidth.get() / (hw.bandwidth.get() * memory) - 1.0).abs() < 1e-12);
     // FP16 runs on the same units: the BF16 table serves it.
     let fp16 = Precisions {
         weights: Precision::Fp16,
@@ -277,4 +278,35 @@ fn narrow_experts_slow_serving_engines_but_not_the_training_profile() {
             "{model}: {ratio} against {want}"
         );
     }
+}
+
+#[test]
+fn a_measured_streaming_figure_replaces_the_fitted_one_for_its_chip_only() {
+    let eff = Efficiency::default();
+    let hw =
+        |id: &str| crate::hardware::Hardware::from_chip(cat().chip(id).unwrap(), &eff).unwrap();
+    let mi300x = hw("mi300x");
+    let measured = cat()
+        .chip("mi300x")
+        .unwrap()
+        .stream
+        .as_ref()
+        .unwrap()
+        .fraction;
+    assert!(mi300x.memory_measured && mi300x.memory_fraction == measured);
+    assert!(
+        (crate::micro::stream(&mi300x).get() / (mi300x.bandwidth.get() * measured) - 1.0).abs()
+            < 1e-12
+    );
+    let h20 = hw("h20");
+    assert!(!h20.memory_measured && h20.memory_fraction == eff.memory);
+    // A large-GEMM measurement without small-M figures streams at the chip's own figure.
+    let tpu = hw("tpu-v6e");
+    let plan = ComputePlan::new(&tpu, Precisions::BF16, &eff);
+    assert!(plan.gemm_measured);
+    assert!(
+        (plan.gemm_bandwidth.get() / (tpu.bandwidth.get() * tpu.memory_fraction) - 1.0).abs()
+            < 1e-12
+    );
+    assert_eq!(plan.gemm_overhead, eff.kernel_overhead);
 }

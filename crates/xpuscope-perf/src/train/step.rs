@@ -162,7 +162,7 @@ impl Trainer<'_> {
         };
         let optimizer =
             Bytes::new(opt_params * (OPTIMIZER_BYTES * 2.0 + GRAD_BYTES + WEIGHT_BYTES))
-                / (self.hw.bandwidth * self.eff.memory);
+                / (self.hw.bandwidth * self.hw.memory_fraction);
 
         let parts = StepParts {
             compute: compute_micro * n_micro,

@@ -152,6 +152,7 @@ pub fn chip(ctx: &mut ValidationContext, raw: &RawChip, origin: Origin) -> Optio
         sources: raw.sources.clone(),
         origin,
         gemm: Vec::new(),
+        stream: None,
     };
     check_chip_laws(ctx, raw, &chip);
     (ctx.issues.len() == before).then_some(chip)

@@ -5,8 +5,8 @@
 use toml::Spanned;
 
 use super::context::ValidationContext;
-use crate::catalog::raw::RawGemm;
-use crate::chip::{GemmFigures, Precision};
+use crate::catalog::raw::{RawGemm, RawStream};
+use crate::chip::{GemmFigures, Precision, StreamFigure};
 use crate::sourced::Grade;
 use crate::units::Seconds;
 
@@ -59,14 +59,12 @@ pub fn gemm(ctx: &mut ValidationContext, raw: &RawGemm) -> Option<(Spanned<Strin
         }
     };
     let compute = fraction(&raw.compute, "compute");
-    let memory = fraction(&raw.memory, "memory");
+    // A measurement of large GEMMs alone leaves the small-M figures to the chip's others.
+    let memory = raw.memory.as_ref().map(|_| fraction(&raw.memory, "memory"));
     let fixed = match &raw.fixed_us {
-        None => {
-            ctx.missing("fixed_us");
-            None
-        }
+        None => Some(None),
         Some(v) if v.get_ref().is_finite() && (0.0..=1000.0).contains(v.get_ref()) => {
-            Some(Seconds::from_us(*v.get_ref()))
+            Some(Some(Seconds::from_us(*v.get_ref())))
         }
         Some(v) => {
             ctx.at(
@@ -138,11 +136,90 @@ pub fn gemm(ctx: &mut ValidationContext, raw: &RawGemm) -> Option<(Spanned<Strin
         GemmFigures {
             precision: precision?,
             compute: compute?,
-            memory: memory?,
+            memory: match memory {
+                Some(m) => Some(m?),
+                None => None,
+            },
             fixed: fixed?,
             grade: grade?,
             source: source?,
             fit,
+        },
+    ))
+}
+
+/// Validates one `[[stream]]` entry; returns the chip id it is for and its figure.
+pub fn stream(
+    ctx: &mut ValidationContext,
+    raw: &RawStream,
+) -> Option<(Spanned<String>, StreamFigure)> {
+    let before = ctx.issues.len();
+    let Some(chip) = raw.chip.clone() else {
+        ctx.missing("chip");
+        return None;
+    };
+    ctx.entry = Some(format!("stream {}", chip.get_ref()));
+    let fraction = match &raw.fraction {
+        None => {
+            ctx.missing("fraction");
+            None
+        }
+        Some(v) if v.get_ref().is_finite() && *v.get_ref() > 0.0 && *v.get_ref() <= 1.2 => {
+            Some(*v.get_ref())
+        }
+        Some(v) => {
+            ctx.at(
+                v,
+                "fraction",
+                format!(
+                    "is {}; a fraction of the catalogue's peak lies in (0, 1.2]",
+                    v.get_ref()
+                ),
+            );
+            None
+        }
+    };
+    let grade = match &raw.grade {
+        None => {
+            ctx.missing("grade");
+            None
+        }
+        Some(g) => {
+            let parsed = Grade::parse(g.get_ref());
+            if parsed.is_none() {
+                ctx.at(
+                    g,
+                    "grade",
+                    format!(
+                        "`{}` is not a grade (vendor, reported, derived, estimate)",
+                        g.get_ref()
+                    ),
+                );
+            }
+            parsed
+        }
+    };
+    let source = match &raw.source {
+        Some(s) if !s.get_ref().trim().is_empty() => Some(s.get_ref().clone()),
+        Some(s) => {
+            ctx.at(s, "source", "is empty; say where it was measured".into());
+            None
+        }
+        None => {
+            ctx.missing("source");
+            None
+        }
+    };
+    if ctx.issues.len() != before {
+        return None;
+    }
+    Some((
+        chip,
+        StreamFigure {
+            fraction: fraction?,
+            grade: grade?,
+            source: source?,
+            note: raw.note.as_ref().map(|n| n.get_ref().clone()),
         },
     ))
 }
