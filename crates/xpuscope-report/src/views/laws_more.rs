@@ -216,3 +216,36 @@ fn the_headline_comparison_is_real() {
         "datasheet rows have no error bar"
     );
 }
+
+proptest! {
+    // A plan screens every configuration of its chips and simulates the best: few cases.
+    #![proptest_config(ProptestConfig::with_cases(3))]
+
+    #[test]
+    fn plan_answers_are_real_or_errors(
+        a in 0..CHIPS.len(), b in 0..CHIPS.len(), rate in 0.5f64..40.0,
+        input in 64u64..4_000, output in 16u64..1_000, tpot_ms in 20.0f64..200.0,
+        disaggregate in any::<bool>(),
+    ) {
+        let m = std::sync::Arc::new(cat().model("llama-3.1-8b").unwrap().clone());
+        let o = super::plan::PlanOptions {
+            chips: Some(vec![CHIPS[a].into(), CHIPS[b].into()]),
+            input_len: Some(input),
+            output_len: Some(output),
+            request_rate: Some(rate),
+            slo_ttft: Some(2.0),
+            slo_tpot: Some(tpot_ms / 1e3),
+            max_chips: Some(64),
+            disaggregate: Some(disaggregate),
+            requests_per_rank: Some(60),
+            max_simulations: Some(20),
+            ..super::plan::PlanOptions::default()
+        };
+        if let Ok(job) = super::plan::PlanJob::new(cat(), m, &o) {
+            if let Ok(v) = job.run(None) {
+                let j = serde_json::to_value(&v).unwrap();
+                prop_assert!(finite(&j, "plan", &[]).is_ok(), "{:?}", finite(&j, "plan", &[]));
+            }
+        }
+    }
+}
