@@ -9,6 +9,7 @@ mod raw;
 mod validate;
 
 pub mod hf;
+mod kernels;
 
 use std::fmt;
 
@@ -275,47 +276,8 @@ impl Catalog {
                 }
             }
         }
-        // Kernel figures name chips that any file may define, so they attach once all are read;
-        // a later entry for the same chip and precision replaces an earlier one.
-        for (file, raw) in &gemms {
-            for g in &raw.gemm {
-                let mut ctx = validate::ValidationContext {
-                    file: &file.path,
-                    text: &file.text,
-                    entry: None,
-                    entry_line: line_of(&file.text, g.span().start),
-                    issues: &mut issues,
-                };
-                let Some((id, figures)) = validate::gemm(&mut ctx, g.get_ref()) else {
-                    continue;
-                };
-                match cat.chips.iter_mut().find(|c| c.id == *id.get_ref()) {
-                    Some(chip) => {
-                        chip.gemm.retain(|f| f.precision != figures.precision);
-                        chip.gemm.push(figures);
-                    }
-                    None => no_such_chip(&mut ctx, &id, &cat.chips),
-                }
-            }
-        }
-        for (file, raw) in &gemms {
-            for g in &raw.stream {
-                let mut ctx = validate::ValidationContext {
-                    file: &file.path,
-                    text: &file.text,
-                    entry: None,
-                    entry_line: line_of(&file.text, g.span().start),
-                    issues: &mut issues,
-                };
-                let Some((id, figure)) = validate::stream(&mut ctx, g.get_ref()) else {
-                    continue;
-                };
-                match cat.chips.iter_mut().find(|c| c.id == *id.get_ref()) {
-                    Some(chip) => chip.stream = Some(figure),
-                    None => no_such_chip(&mut ctx, &id, &cat.chips),
-                }
-            }
-        }
+        // Kernel figures name chips that any file may define, so they attach once all are read.
+        kernels::attach(&mut cat.chips, &gemms, &mut issues);
         // Report in reading order: by file as given, then by line.
         issues.sort_by_key(|i| {
             let file_pos = files
@@ -417,24 +379,6 @@ fn parse_file(file: &CatalogFile, issues: &mut Vec<CatalogIssue>) -> Option<raw:
         issues.push(unknown_key_issue(file, &raw, &path));
     }
     Some(raw)
-}
-
-/// The issue of a kernel-figure entry naming a chip the catalogue does not hold.
-fn no_such_chip(
-    ctx: &mut validate::ValidationContext,
-    id: &toml::Spanned<String>,
-    chips: &[crate::chip::Chip],
-) {
-    let close = suggest(id.get_ref(), chips.iter().map(|c| c.id.as_str()));
-    let hint = match close.first() {
-        Some(c) => format!("; did you mean `{c}`?"),
-        None => String::new(),
-    };
-    ctx.at(
-        id,
-        "chip",
-        format!("`{}` is not a chip in the catalogue{hint}", id.get_ref()),
-    );
 }
 
 /// An issue for an unknown key at a serde path such as `chip.0.dense.fp9`.

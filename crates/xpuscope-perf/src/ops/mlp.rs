@@ -125,7 +125,7 @@ impl<M: Deref<Target = Model>> Sharded<M> {
                         1.0
                     }
                 };
-                c.grouped_gemm(
+                c.gemm_kernel(
                     b,
                     OpClass::Experts,
                     flops,

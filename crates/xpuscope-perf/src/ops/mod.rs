@@ -147,11 +147,11 @@ impl Costs {
         }
     }
 
-    /// Records grouped-GEMM launches whose streaming bandwidth is `bandwidth_factor` of the GEMM
-    /// bandwidth (narrow routed experts), doing `flops` at `rate` and moving `bytes`.
+    /// Records GEMM launches doing `flops` at `rate` and moving `bytes` at `bandwidth_factor` of
+    /// the GEMM bandwidth (below 1 for narrow routed experts), `times` times.
     #[inline]
     #[allow(clippy::too_many_arguments)]
-    fn grouped_gemm(
+    fn gemm_kernel(
         &self,
         b: &mut Breakdown,
         class: OpClass,
@@ -187,20 +187,12 @@ impl Costs {
         kernels: f64,
         times: f64,
     ) {
-        let (flops, bytes) = (Flops::new(flops), Bytes::new(bytes));
         // GEMMs (projections, MLP, experts, router, LM head) take the GEMM figures.
-        let k = if class.is_gemm() {
-            KernelCost::price_gemm(
-                flops,
-                bytes,
-                rate,
-                self.gemm_bandwidth,
-                self.gemm_overhead,
-                kernels,
-            )
-        } else {
-            KernelCost::price(flops, bytes, rate, self.bandwidth, self.overhead, kernels)
-        };
+        if class.is_gemm() {
+            return self.gemm_kernel(b, class, flops, bytes, rate, 1.0, kernels, times);
+        }
+        let (flops, bytes) = (Flops::new(flops), Bytes::new(bytes));
+        let k = KernelCost::price(flops, bytes, rate, self.bandwidth, self.overhead, kernels);
         b.record(class, &k, flops, bytes, times);
     }
 }

@@ -16,10 +16,18 @@ pub(super) fn cat() -> &'static Catalog {
 
 /// Every number in `v` is finite and not negative; names the first that is not.
 pub(super) fn numbers_are_real(v: &serde_json::Value, path: &str) -> Result<(), String> {
+    finite(v, path, &[])
+}
+
+/// Every number in `v` finite, and non-negative except under the keys in `signed` (an export
+/// margin is how far below or above its threshold a figure sits).
+pub(super) fn finite(v: &serde_json::Value, path: &str, signed: &[&str]) -> Result<(), String> {
     match v {
         serde_json::Value::Number(n) => {
             let x = n.as_f64().unwrap_or(f64::NAN);
-            if x.is_finite() && x >= 0.0 {
+            let key = path.rsplit('.').next().unwrap_or("");
+            let key = key.split('[').next().unwrap_or(key);
+            if x.is_finite() && (x >= 0.0 || signed.contains(&key)) {
                 Ok(())
             } else {
                 Err(format!("{path} = {x}"))
@@ -28,10 +36,10 @@ pub(super) fn numbers_are_real(v: &serde_json::Value, path: &str) -> Result<(), 
         serde_json::Value::Array(a) => a
             .iter()
             .enumerate()
-            .try_for_each(|(i, x)| numbers_are_real(x, &format!("{path}[{i}]"))),
+            .try_for_each(|(i, x)| finite(x, &format!("{path}[{i}]"), signed)),
         serde_json::Value::Object(o) => o
             .iter()
-            .try_for_each(|(k, x)| numbers_are_real(x, &format!("{path}.{k}"))),
+            .try_for_each(|(k, x)| finite(x, &format!("{path}.{k}"), signed)),
         _ => Ok(()),
     }
 }

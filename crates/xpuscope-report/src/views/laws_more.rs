@@ -7,34 +7,9 @@ use std::sync::atomic::AtomicU64;
 use proptest::prelude::*;
 use xpuscope_model::chip::Date;
 
-use super::laws::{cat, numbers_are_real, CHIPS, MODELS, WEIGHTS};
+use super::laws::{cat, finite, numbers_are_real, CHIPS, MODELS, WEIGHTS};
 use super::{compare, export, roofline, sweep};
 use crate::options::{BatchOption, CompareOptions, RooflineOptions};
-
-/// Every number in `v` finite, and non-negative except under the keys in `signed` (an export
-/// margin is how far below or above its threshold a figure sits).
-fn finite(v: &serde_json::Value, path: &str, signed: &[&str]) -> Result<(), String> {
-    match v {
-        serde_json::Value::Number(n) => {
-            let x = n.as_f64().unwrap_or(f64::NAN);
-            let key = path.rsplit('.').next().unwrap_or("");
-            let key = key.split('[').next().unwrap_or(key);
-            if x.is_finite() && (x >= 0.0 || signed.contains(&key)) {
-                Ok(())
-            } else {
-                Err(format!("{path} = {x}"))
-            }
-        }
-        serde_json::Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, x)| finite(x, &format!("{path}[{i}]"), signed)),
-        serde_json::Value::Object(o) => o
-            .iter()
-            .try_for_each(|(k, x)| finite(x, &format!("{path}.{k}"), signed)),
-        _ => Ok(()),
-    }
-}
 
 /// A chip id from the whole catalogue, unmodelled ones included.
 fn any_chip(i: usize) -> &'static xpuscope_model::chip::Chip {

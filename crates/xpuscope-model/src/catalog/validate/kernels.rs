@@ -78,37 +78,8 @@ pub fn gemm(ctx: &mut ValidationContext, raw: &RawGemm) -> Option<(Spanned<Strin
             None
         }
     };
-    let grade = match &raw.grade {
-        None => {
-            ctx.missing("grade");
-            None
-        }
-        Some(g) => {
-            let parsed = Grade::parse(g.get_ref());
-            if parsed.is_none() {
-                ctx.at(
-                    g,
-                    "grade",
-                    format!(
-                        "`{}` is not a grade (vendor, reported, derived, estimate)",
-                        g.get_ref()
-                    ),
-                );
-            }
-            parsed
-        }
-    };
-    let source = match &raw.source {
-        Some(s) if !s.get_ref().trim().is_empty() => Some(s.get_ref().clone()),
-        Some(s) => {
-            ctx.at(s, "source", "is empty; say where the table is".into());
-            None
-        }
-        None => {
-            ctx.missing("source");
-            None
-        }
-    };
+    let grade = grade(ctx, &raw.grade);
+    let source = source(ctx, &raw.source, "say where the table is");
     let error = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| *v.get_ref());
     for (v, field) in [
         (&raw.median_error, "median_error"),
@@ -179,37 +150,8 @@ pub fn stream(
             None
         }
     };
-    let grade = match &raw.grade {
-        None => {
-            ctx.missing("grade");
-            None
-        }
-        Some(g) => {
-            let parsed = Grade::parse(g.get_ref());
-            if parsed.is_none() {
-                ctx.at(
-                    g,
-                    "grade",
-                    format!(
-                        "`{}` is not a grade (vendor, reported, derived, estimate)",
-                        g.get_ref()
-                    ),
-                );
-            }
-            parsed
-        }
-    };
-    let source = match &raw.source {
-        Some(s) if !s.get_ref().trim().is_empty() => Some(s.get_ref().clone()),
-        Some(s) => {
-            ctx.at(s, "source", "is empty; say where it was measured".into());
-            None
-        }
-        None => {
-            ctx.missing("source");
-            None
-        }
-    };
+    let grade = grade(ctx, &raw.grade);
+    let source = source(ctx, &raw.source, "say where it was measured");
     if ctx.issues.len() != before {
         return None;
     }
@@ -222,4 +164,39 @@ pub fn stream(
             note: raw.note.as_ref().map(|n| n.get_ref().clone()),
         },
     ))
+}
+
+/// A required grade, checked against the four names.
+fn grade(ctx: &mut ValidationContext, g: &Option<Spanned<String>>) -> Option<Grade> {
+    let Some(g) = g else {
+        ctx.missing("grade");
+        return None;
+    };
+    let parsed = Grade::parse(g.get_ref());
+    if parsed.is_none() {
+        ctx.at(
+            g,
+            "grade",
+            format!(
+                "`{}` is not a grade (vendor, reported, derived, estimate)",
+                g.get_ref()
+            ),
+        );
+    }
+    parsed
+}
+
+/// A required, non-empty source; `hint` says what an empty one should have said.
+fn source(ctx: &mut ValidationContext, s: &Option<Spanned<String>>, hint: &str) -> Option<String> {
+    match s {
+        Some(s) if !s.get_ref().trim().is_empty() => Some(s.get_ref().clone()),
+        Some(s) => {
+            ctx.at(s, "source", format!("is empty; {hint}"));
+            None
+        }
+        None => {
+            ctx.missing("source");
+            None
+        }
+    }
 }
