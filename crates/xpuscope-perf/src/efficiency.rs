@@ -1,4 +1,5 @@
-//! The named efficiency parameters: the only fitted numbers in the performance model.
+//! The named efficiency parameters: the only fitted numbers in the performance model (with the
+//! GEMM knee beside its formula in `breakdown`).
 //!
 //! Peak figures come from the catalogue; what real kernels reach is a fraction of them. Each
 //! parameter below says what it is, which public measurement fixed it (the case ids, M1, P1, ...,

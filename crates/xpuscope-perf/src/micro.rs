@@ -11,18 +11,6 @@ use crate::hardware::Hardware;
 use xpuscope_model::chip::Precision;
 use xpuscope_model::units::{Bytes, BytesPerSecond, Flops, FlopsPerSecond, Seconds};
 
-/// Roofline time of one kernel launch: `max(flops / rate, bytes / bandwidth) + overhead`, the
-/// [`KernelCost`] every operator of the cost model is priced by.
-pub fn kernel_time(
-    flops: Flops,
-    bytes: Bytes,
-    rate: FlopsPerSecond,
-    bandwidth: BytesPerSecond,
-    overhead: Seconds,
-) -> Seconds {
-    KernelCost::price(flops, bytes, rate, bandwidth, overhead, 1.0).time()
-}
-
 /// Achievable GEMM rate for a precision on a chip.
 pub fn gemm_rate(hw: &Hardware, p: Precision, eff: &Efficiency) -> FlopsPerSecond {
     if let Some(m) = hw.measured_gemm(p) {

@@ -224,3 +224,30 @@ proptest! {
         }
     }
 }
+
+/// The random plans may all be refused; a plain one must answer, with finite numbers.
+#[test]
+fn a_plain_plan_answers_with_real_numbers() {
+    let m = std::sync::Arc::new(cat().model("llama-3.1-8b").unwrap().clone());
+    let o = super::plan::PlanOptions {
+        chips: Some(vec!["h100-sxm".into(), "h20".into()]),
+        input_len: Some(1000),
+        output_len: Some(200),
+        request_rate: Some(5.0),
+        slo_ttft: Some(2.0),
+        slo_tpot: Some(0.1),
+        max_chips: Some(16),
+        requests_per_rank: Some(60),
+        max_simulations: Some(20),
+        ..super::plan::PlanOptions::default()
+    };
+    let v = super::plan::PlanJob::new(cat(), m, &o)
+        .and_then(|j| j.run(None))
+        .expect("a plain plan answers");
+    let j = serde_json::to_value(&v).unwrap();
+    assert!(
+        finite(&j, "plan", &[]).is_ok(),
+        "{:?}",
+        finite(&j, "plan", &[])
+    );
+}

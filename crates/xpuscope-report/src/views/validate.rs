@@ -317,6 +317,8 @@ pub struct ServingCaseView {
     pub kv_cache: &'static str,
     /// `offline`, `poisson` or `closed`.
     pub arrivals: &'static str,
+    /// Whether the measured chips only decoded (prompts prefilled elsewhere).
+    pub decode_only: bool,
     /// The Poisson rate for the whole system, requests per second.
     pub request_rate_per_s: Option<f64>,
     /// Requests in flight of a closed loop, for the whole system.
@@ -395,6 +397,7 @@ impl ServingSetView {
                             CaseArrivals::Offline => "offline",
                             CaseArrivals::Poisson => "poisson",
                         },
+                        decode_only: c.decode_only,
                         request_rate_per_s: rate,
                         concurrency,
                         requests: r.requests,
@@ -448,7 +451,7 @@ impl ServingSetView {
             }
             let arrivals = match (c.request_rate_per_s, c.concurrency) {
                 (Some(rate), _) => format!("poisson {} req/s", sig(rate)),
-                (None, Some(n)) if c.arrivals.ends_with("decode only") => {
+                (None, Some(n)) if c.decode_only => {
                     format!("closed {n}, decode only")
                 }
                 (None, Some(n)) => format!("closed {n}"),

@@ -144,6 +144,8 @@ pub struct State {
     shape: StepShape,
     /// The decodes of the step alone, to price a draft model's passes.
     draft_shape: StepShape,
+    /// The step's shape without its prefill chunks (kept only when attention ranks sync).
+    without_prefill: StepShape,
     /// Tokens a decode processes in one step: 1, or 1 + the draft tokens it verifies.
     decode_width: u32,
     /// Draws how many draft tokens each verify step accepts.
@@ -261,6 +263,7 @@ impl State {
             batch: Vec::new(),
             shape: p.evaluator.step_shape(),
             draft_shape: p.evaluator.step_shape(),
+            without_prefill: p.evaluator.step_shape(),
             decode_width: p.speculative.map_or(1, |sp| 1 + sp.tokens),
             accept: Pcg64Mcg::seed_from_u64(p.seed ^ ACCEPT_STREAM),
             free_blocks: p.kv_blocks,
@@ -413,12 +416,19 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
     if speculating {
         st.draft_shape = p.evaluator.step_shape();
     }
+    // With synchronised attention ranks, the step without its prefill chunks too (`ranks`).
+    let syncing = p.sync_ranks > 1;
+    if syncing {
+        st.without_prefill = p.evaluator.step_shape();
+    }
     for &(i, n) in &st.batch {
         let s = &st.seqs[i];
         if s.prefill_remaining() > 0 {
             st.shape.add_prefill(u64::from(n), u64::from(s.computed));
             prefill_tokens += u64::from(n);
-        } else if speculating {
+            continue;
+        }
+        if speculating {
             // Verification: the last token and the drafts go through the model together, each
             // attending to the cache and the ones before it.
             st.shape.add_prefill(u64::from(n), u64::from(s.computed));
@@ -428,8 +438,17 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
             st.shape.add_decode(u64::from(s.computed) + 1);
             decode_tokens += 1;
         }
+        if syncing {
+            if speculating {
+                st.without_prefill
+                    .add_prefill(u64::from(n), u64::from(s.computed));
+            } else {
+                st.without_prefill.add_decode(u64::from(s.computed) + 1);
+            }
+        }
     }
     let mut kernels = p.evaluator.step(&st.shape);
+    let forward = kernels.total();
     if let (Some(sp), false) = (p.speculative, st.draft_shape.is_empty()) {
         // The draft proposes its tokens one after another, each a decode pass of its own size.
         let one = p.evaluator.step(&st.draft_shape);
@@ -446,7 +465,7 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
         st.bound_time.host += Seconds::new(dt.get() - k);
     }
     // Waiting for other attention ranks' prefill chunks happens in the all-to-all.
-    let wait = ranks::rank_wait(p, st, &kernels, prefill_tokens > 0);
+    let wait = ranks::rank_wait(p, st, forward, prefill_tokens > 0);
     st.bound_time.communication += wait;
     let dt = dt + wait;
     st.now += dt.get();

@@ -26,28 +26,21 @@ pub(super) struct RankSync {
 pub(super) fn rank_wait<M: Deref<Target = Model>>(
     p: &Params<M>,
     st: &mut State,
-    kernels: &xpuscope_perf::Breakdown,
+    forward: Seconds,
     has_prefill: bool,
 ) -> Seconds {
     if p.sync_ranks <= 1 {
         return Seconds::ZERO;
     }
     if has_prefill {
-        // The same step without its prefill chunks.
-        let mut decodes = p.evaluator.step_shape();
-        for &(i, _) in &st.batch {
-            let s = &st.seqs[i];
-            if s.prefill_remaining() == 0 {
-                decodes.add_decode(u64::from(s.computed) + 1);
-            }
-        }
-        let base = if decodes.is_empty() {
+        // What the chunks added: the step's forward against the same step without them.
+        let base = if st.without_prefill.is_empty() {
             0.0
         } else {
-            p.evaluator.step(&decodes).total().get()
+            p.evaluator.step(&st.without_prefill).total().get()
         };
         st.sync.prefill_steps += 1;
-        st.sync.added_sum += (kernels.total().get() - base).max(0.0);
+        st.sync.added_sum += (forward.get() - base).max(0.0);
         return Seconds::ZERO;
     }
     if st.sync.prefill_steps == 0 {
