@@ -59,6 +59,15 @@ def main() -> None:
     t = best_of(3, calls)
     print(f"infer through Python (the full view as dicts): {t / n * 1e6:.1f} µs per call, {n / t:,.0f} per second")
 
+    headline = ["ttft_s", "tpot_s", "output_tokens_per_s", "memory_per_chip_bytes", "fits"]
+
+    def few() -> None:
+        for _ in range(n):
+            xpuscope.infer("h100-sxm", "llama-3.1-405b", fields=headline, **INFER)
+
+    t = best_of(3, few)
+    print(f"infer through Python (fields={headline}): {t / n * 1e6:.1f} µs per call, {n / t:,.0f} per second")
+
     plan = xpuscope._sweep_plan(**SWEEP)
     points = len(plan)
     assert points == 100_000, points

@@ -298,3 +298,36 @@ def test_the_catalogue_environment_variable_is_read(cli, tmp_path, monkeypatch):
     (tmp_path / "h20.toml").write_text(text.replace("memory_bandwidth_gbs = 4000", "memory_bandwidth_gbs = 4400"))
     monkeypatch.setenv("XPUSCOPE_CATALOG", str(tmp_path))
     assert xpuscope.chip("h20")["memory_bandwidth_bytes_per_s"] == 4.4e12
+
+
+@pytest.mark.parametrize(
+    "call, fields",
+    [
+        (lambda f: xpuscope.infer("h20", "llama-3.1-70b", input_len=2048, output_len=256, tp=8, fields=f),
+         ["tpot_s", "ttft_s", "breakdown"]),
+        (lambda f: xpuscope.serve("h20", "llama-3.1-8b", input_len=500, output_len=50, concurrency=4, requests=40,
+                                  fields=f), ["ttft_s", "output_tokens_per_s"]),
+        (lambda f: xpuscope.train("h100-sxm", "llama-3.1-8b", chips=8, seq_len=4096, global_batch=64, fields=f),
+         ["mfu", "step_time_s"]),
+    ],
+)
+def test_fields_keeps_those_of_the_full_result(call, fields):
+    full = call(None)
+    assert call(fields) == {k: full[k] for k in fields}
+    assert call(fields[0]) == {fields[0]: full[fields[0]]}  # one name, not a list of characters
+
+
+def test_a_field_left_out_of_the_json_is_left_out_of_fields_too():
+    # `goodput_requests_per_s` is a field, but only written with an SLO, as in the JSON.
+    kw = dict(input_len=500, output_len=50, concurrency=4, requests=40)
+    assert xpuscope.serve("h20", "llama-3.1-8b", fields=["goodput_requests_per_s"], **kw) == {}
+    got = xpuscope.serve("h20", "llama-3.1-8b", slo_ttft=5.0, fields="goodput_requests_per_s", **kw)
+    assert got["goodput_requests_per_s"] > 0
+
+
+def test_a_misspelt_field_is_an_error_naming_the_closest():
+    with pytest.raises(xpuscope.InvalidInputError, match=r"`tpot` is not a field of infer's result \(did you mean tpot_s\?\)") as e:
+        xpuscope.infer("h20", "llama-3.1-70b", input_len=2048, output_len=256, fields=["ttft_s", "tpot"])
+    assert e.value.field == "fields"
+    with pytest.raises(xpuscope.InvalidInputError, match="lists no field"):
+        xpuscope.infer("h20", "llama-3.1-70b", input_len=2048, output_len=256, fields=[])

@@ -19,7 +19,11 @@ use xpuscope_report::views::export::{DesignOptions, ExportOptions};
 use xpuscope_report::views::plan::{defaults as plan_defaults, PlanOptions};
 use xpuscope_report::views::serve::{ServeOptions, DEFAULT_REQUESTS};
 
-use super::{answer, catalog_dirs, raise, BatchArg, IdOrPath, Many};
+use xpuscope_report::views::infer::InferView;
+use xpuscope_report::views::serve::ServeView;
+use xpuscope_report::views::train::TrainView;
+
+use super::{answer, answer_fields, catalog_dirs, checked, raise, BatchArg, IdOrPath, Many};
 use crate::calls::{self, ExportQuestion};
 
 /// Registers the functions of this module.
@@ -150,8 +154,12 @@ fn export<'py>(
 /// sequences across the deployment, or `"max"` for the largest that fits (capped at
 /// `max_batch`). `memory_fraction` is the usable share of memory (0-1]; `engine` is `modern`
 /// or `trtllm-0.5`.
+///
+/// `fields` (a name or a list of them) keeps only those top-level fields of the result; the
+/// rest are never turned into Python objects, which for a loop that reads a few numbers is
+/// most of the cost. A name that is not a field raises InvalidInputError.
 #[pyfunction]
-#[pyo3(signature = (chip, model, *, input_len, output_len, tp=1, pp=1, ep=1, dp=1, weights=defaults::WEIGHTS.to_string(), activations=None, kv_cache=defaults::KV_CACHE.to_string(), batch=BatchArg(BatchOption::Count(defaults::BATCH)), max_batch=DEFAULT_MAX_BATCH, memory_fraction=USABLE_MEMORY_FRACTION, engine=defaults::ENGINE.to_string(), catalog=None))]
+#[pyo3(signature = (chip, model, *, input_len, output_len, tp=1, pp=1, ep=1, dp=1, weights=defaults::WEIGHTS.to_string(), activations=None, kv_cache=defaults::KV_CACHE.to_string(), batch=BatchArg(BatchOption::Count(defaults::BATCH)), max_batch=DEFAULT_MAX_BATCH, memory_fraction=USABLE_MEMORY_FRACTION, engine=defaults::ENGINE.to_string(), fields=None, catalog=None))]
 #[allow(clippy::too_many_arguments)]
 fn infer<'py>(
     py: Python<'py>,
@@ -170,6 +178,7 @@ fn infer<'py>(
     max_batch: u64,
     memory_fraction: f64,
     engine: String,
+    fields: Option<Many<String>>,
     catalog: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let cat = self::catalog(py, catalog)?;
@@ -188,8 +197,9 @@ fn infer<'py>(
         memory_fraction: Some(memory_fraction),
         engine: Some(engine),
     };
+    let fields = checked::<InferView>(py, "infer", fields)?;
     let r = py.detach(|| calls::infer(&cat, &chip, &model.0, &o));
-    answer(py, r)
+    answer_fields(py, r, fields.as_deref())
 }
 
 /// Serving under load (`xpuscope serve --format json`): a step-level simulation of continuous
@@ -206,8 +216,12 @@ fn infer<'py>(
 /// `memory_fraction` (defaults: the engine's for this chip). SLO: `slo_ttft`, `slo_tpot`
 /// (seconds). Speculative decoding: `speculative_tokens` with `acceptance` (0-1).
 /// Disaggregation: `disaggregate=True` with `prefill_chips` and `decode_chips`.
+///
+/// `fields` (a name or a list of them) keeps only those top-level fields of the result; the
+/// rest are never turned into Python objects, which for a loop that reads a few numbers is
+/// most of the cost. A name that is not a field raises InvalidInputError.
 #[pyfunction]
-#[pyo3(signature = (chip, model, *, input_len=None, output_len=None, tp=1, pp=1, ep=1, dp=1, weights=defaults::WEIGHTS.to_string(), kv_cache=defaults::KV_CACHE.to_string(), engine=defaults::SERVE_ENGINE.to_string(), max_num_seqs=None, max_num_tokens=None, memory_fraction=None, length_range=None, concurrency=None, request_rate=None, burstiness=None, offline=false, trace=None, requests=DEFAULT_REQUESTS, warmup=0, seed=0, slo_ttft=None, slo_tpot=None, speculative_tokens=None, acceptance=None, disaggregate=false, prefill_chips=None, decode_chips=None, catalog=None))]
+#[pyo3(signature = (chip, model, *, input_len=None, output_len=None, tp=1, pp=1, ep=1, dp=1, weights=defaults::WEIGHTS.to_string(), kv_cache=defaults::KV_CACHE.to_string(), engine=defaults::SERVE_ENGINE.to_string(), max_num_seqs=None, max_num_tokens=None, memory_fraction=None, length_range=None, concurrency=None, request_rate=None, burstiness=None, offline=false, trace=None, requests=DEFAULT_REQUESTS, warmup=0, seed=0, slo_ttft=None, slo_tpot=None, speculative_tokens=None, acceptance=None, disaggregate=false, prefill_chips=None, decode_chips=None, fields=None, catalog=None))]
 #[allow(clippy::too_many_arguments)]
 fn serve<'py>(
     py: Python<'py>,
@@ -241,6 +255,7 @@ fn serve<'py>(
     disaggregate: bool,
     prefill_chips: Option<u32>,
     decode_chips: Option<u32>,
+    fields: Option<Many<String>>,
     catalog: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let cat = self::catalog(py, catalog)?;
@@ -283,10 +298,11 @@ fn serve<'py>(
         prefill_chips,
         decode_chips,
     };
+    let fields = checked::<ServeView>(py, "serve", fields)?;
     let r = py.detach(|| {
         calls::Serve::new(&cat, &chip, &model.0, o, trace.as_deref()).and_then(|s| s.run())
     });
-    answer(py, r)
+    answer_fields(py, r, fields.as_deref())
 }
 
 /// Cost keywords shared by `train`, `plan` and `compare`, into the report layer's options.
@@ -318,8 +334,12 @@ fn cost(
 /// with `search=True`. `tokens` to train on gives time and cost. Cost: `depreciation_years`,
 /// `utilisation` (of TDP, 0-1), `pue`, `electricity` ($/kWh), `hosting_per_kw_month` ($),
 /// `chip_hour_price` ($/chip-hour, replaces ownership).
+///
+/// `fields` (a name or a list of them) keeps only those top-level fields of the result; the
+/// rest are never turned into Python objects, which for a loop that reads a few numbers is
+/// most of the cost. A name that is not a field raises InvalidInputError.
 #[pyfunction]
-#[pyo3(signature = (chip, model, *, chips, seq_len, global_batch, precision=defaults::TRAIN_PRECISION.to_string(), tp=None, pp=None, vp=None, cp=None, ep=None, zero=None, recompute=None, micro_batch=None, tokens=None, search=false, memory_fraction=USABLE_MEMORY_FRACTION, depreciation_years=CostAssumptions::default().depreciation_years, utilisation=CostAssumptions::default().utilisation, pue=CostAssumptions::default().pue, electricity=CostAssumptions::default().electricity_per_kwh, hosting_per_kw_month=CostAssumptions::default().hosting_per_kw_month, chip_hour_price=None, catalog=None))]
+#[pyo3(signature = (chip, model, *, chips, seq_len, global_batch, precision=defaults::TRAIN_PRECISION.to_string(), tp=None, pp=None, vp=None, cp=None, ep=None, zero=None, recompute=None, micro_batch=None, tokens=None, search=false, memory_fraction=USABLE_MEMORY_FRACTION, depreciation_years=CostAssumptions::default().depreciation_years, utilisation=CostAssumptions::default().utilisation, pue=CostAssumptions::default().pue, electricity=CostAssumptions::default().electricity_per_kwh, hosting_per_kw_month=CostAssumptions::default().hosting_per_kw_month, chip_hour_price=None, fields=None, catalog=None))]
 #[allow(clippy::too_many_arguments)]
 fn train<'py>(
     py: Python<'py>,
@@ -346,6 +366,7 @@ fn train<'py>(
     electricity: f64,
     hosting_per_kw_month: f64,
     chip_hour_price: Option<f64>,
+    fields: Option<Many<String>>,
     catalog: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let cat = self::catalog(py, catalog)?;
@@ -374,8 +395,9 @@ fn train<'py>(
             chip_hour_price,
         ),
     };
+    let fields = checked::<TrainView>(py, "train", fields)?;
     let r = py.detach(|| calls::train(&cat, &chip, &model.0, &o));
-    answer(py, r)
+    answer_fields(py, r, fields.as_deref())
 }
 
 /// The engines `plan` tries unless told otherwise: all of them, as `--engine`'s default.

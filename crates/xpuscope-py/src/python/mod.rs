@@ -1,12 +1,13 @@
 //! The PyO3 glue: the `xpuscope._xpuscope` extension module, its exception classes, and the
 //! conversions of arguments (paths, lists, batches) and of views (to dicts and lists through
-//! `pythonize`, so every field is the one `--format json` writes).
+//! [`convert`], so every field is the one `--format json` writes).
 //!
 //! It deliberately holds no defaults of its own beyond the ones the CLI's flags show, each taken
 //! from the same constant, and does no work while attached to the interpreter: every call runs
 //! detached (`Python::detach`), so other Python threads go on while it computes.
 
 mod commands;
+mod convert;
 mod sweep;
 
 use std::path::PathBuf;
@@ -67,15 +68,40 @@ fn raise(py: Python<'_>, f: Failure) -> PyErr {
     err
 }
 
-/// A call's result as Python objects: the view through `pythonize`, or the failure raised.
+/// A call's result as Python objects: the view through [`convert`], or the failure raised.
 fn answer<'py, T: Serialize>(
     py: Python<'py>,
     r: crate::calls::Result<T>,
 ) -> PyResult<Bound<'py, PyAny>> {
     match r {
-        Ok(view) => Ok(pythonize::pythonize(py, &view)?),
+        Ok(view) => convert::to_python(py, &view),
         Err(f) => Err(raise(py, f)),
     }
+}
+
+/// A call's result with only the top-level `fields` (all of them with None).
+fn answer_fields<'py, T: Serialize>(
+    py: Python<'py>,
+    r: crate::calls::Result<T>,
+    fields: Option<&[String]>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match (r, fields) {
+        (Ok(view), Some(keep)) => convert::to_python_fields(py, &view, keep),
+        (r, _) => answer(py, r),
+    }
+}
+
+/// The `fields=` argument checked against the result's fields before any work is done.
+fn checked<T: schemars::JsonSchema + 'static>(
+    py: Python<'_>,
+    command: &str,
+    fields: Option<Many<String>>,
+) -> PyResult<Option<Vec<String>>> {
+    let Some(Many(fields)) = fields else {
+        return Ok(None);
+    };
+    crate::fields::check::<T>(command, &fields).map_err(|f| raise(py, f))?;
+    Ok(Some(fields))
 }
 
 /// A chip or model id, or a path (a `str` or any `os.PathLike`) to a config.json.

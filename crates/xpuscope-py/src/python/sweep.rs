@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use xpuscope_report::options::{defaults, BatchOption};
 use xpuscope_report::views::sweep::{SweepKind, SweepOptions, SweepRows};
 
-use super::{catalog_dirs, raise, BatchArg, IdOrPath, Many};
+use super::{catalog_dirs, convert, raise, BatchArg, IdOrPath, Many};
 use crate::calls;
 
 /// Registers the sweep's class and function.
@@ -73,9 +73,9 @@ impl SweepPlan {
             }
         };
         Ok(match &rows {
-            SweepRows::Infer(r) => pythonize::pythonize(py, r)?,
-            SweepRows::Train(r) => pythonize::pythonize(py, r)?,
-            SweepRows::Serve(r) => pythonize::pythonize(py, r)?,
+            SweepRows::Infer(r) => convert::to_python(py, r)?,
+            SweepRows::Train(r) => convert::to_python(py, r)?,
+            SweepRows::Serve(r) => convert::to_python(py, r)?,
         })
     }
 }
