@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use serde::Deserialize;
-use xpuscope_model::chip::Precision;
+use xpuscope_model::chip::{Chip, Precision};
 use xpuscope_model::model::Model;
 use xpuscope_serve::EngineKind;
 
@@ -25,6 +25,8 @@ struct Template {
     kind: String,
     version: String,
     source: String,
+    platforms: Vec<String>,
+    platforms_source: String,
     command: String,
     parts: Vec<Part>,
     #[serde(default)]
@@ -93,8 +95,81 @@ static TEMPLATES: LazyLock<Result<Vec<Template>, String>> = LazyLock::new(|| {
             }
         }
     }
+    for t in &file.engine {
+        if t.platforms.is_empty() || t.platforms_source.trim().is_empty() {
+            return Err(format!(
+                "catalog/{LAUNCH_FILE}: engine `{}` needs `platforms` (chip vendors) and `platforms_source`",
+                t.kind
+            ));
+        }
+    }
     Ok(file.engine)
 });
+
+/// Which of `wanted` run on `chip`, by the vendors each engine's template lists; with a note
+/// when none lists the chip's vendor and vLLM's scheduler stands in for the vendor's own build.
+/// Empty when engines list the vendor but none of them is wanted, and then the sentence says
+/// which engines would run.
+pub fn engines_for(chip: &Chip, wanted: &[EngineKind]) -> Result<EnginesFor, String> {
+    let templates = TEMPLATES.as_ref().map_err(Clone::clone)?;
+    let runs = |k: EngineKind| {
+        templates
+            .iter()
+            .any(|t| t.kind == k.as_str() && t.platforms.iter().any(|v| *v == chip.vendor))
+    };
+    let listed: Vec<EngineKind> = EngineKind::ALL.into_iter().filter(|&k| runs(k)).collect();
+    if listed.is_empty() {
+        let engines = wanted
+            .iter()
+            .copied()
+            .filter(|&k| k == EngineKind::Vllm)
+            .collect::<Vec<_>>();
+        let why = if engines.is_empty() {
+            format!(
+                "no engine xpuscope simulates lists {} chips among its platforms; only vLLM's scheduler stands in for a vendor's own build, and --engine leaves vLLM out",
+                chip.vendor
+            )
+        } else {
+            format!(
+                "no engine xpuscope simulates lists {} chips among its platforms ({}); {} is planned with vLLM's scheduler standing in for the vendor's own build",
+                chip.vendor,
+                platforms_text(templates),
+                chip.id
+            )
+        };
+        return Ok(EnginesFor {
+            engines,
+            why: Some(why),
+        });
+    }
+    let engines: Vec<EngineKind> = wanted.iter().copied().filter(|&k| runs(k)).collect();
+    let why = engines.is_empty().then(|| {
+        let names: Vec<&str> = listed.iter().map(|k| k.as_str()).collect();
+        format!(
+            "{} chips run {} among the engines xpuscope simulates, and --engine asks for none of them",
+            chip.vendor,
+            names.join(", ")
+        )
+    });
+    Ok(EnginesFor { engines, why })
+}
+
+/// The engines a chip is planned with, and why where that is not simply the wanted ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnginesFor {
+    /// Engines to try.
+    pub engines: Vec<EngineKind>,
+    /// A stand-in, or why there are none.
+    pub why: Option<String>,
+}
+
+fn platforms_text(templates: &[Template]) -> String {
+    let per: Vec<String> = templates
+        .iter()
+        .map(|t| format!("{}: {}", t.kind, t.platforms.join(", ")))
+        .collect();
+    per.join("; ")
+}
 
 /// Which pool a command starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

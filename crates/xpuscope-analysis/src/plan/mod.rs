@@ -227,10 +227,20 @@ pub fn plan<'a>(
             p.fetch_add(n, Ordering::Relaxed);
         }
     };
-    let configs: Vec<space::Config<'a>> = chips
-        .iter()
-        .flat_map(|c| space::configs(c, &req.model, &req.engines))
-        .collect();
+    // Each chip with the engines that run on it: a stand-in is noted, a chip with none is
+    // reported as unrunnable with the sentence.
+    let mut engine_notes = Vec::new();
+    let mut no_engine: Vec<(String, String)> = Vec::new();
+    let mut configs: Vec<space::Config<'a>> = Vec::new();
+    for c in chips {
+        let e = launch::engines_for(c, &req.engines).map_err(|e| PlanError::Input("engine", e))?;
+        match (e.engines.is_empty(), e.why) {
+            (true, why) => no_engine.push((c.id.clone(), why.unwrap_or_default())),
+            (false, Some(why)) => engine_notes.push(why),
+            (false, None) => {}
+        }
+        configs.extend(space::configs(c, &req.model, &e.engines));
+    }
     let ranks: Vec<Result<screen::Rank<'a>, xpuscope_serve::ServeError>> = configs
         .par_iter()
         .map(|c| {
@@ -244,7 +254,7 @@ pub fn plan<'a>(
         ..SearchCounts::default()
     };
     // A chip none of whose configurations runs is reported with the reason of its largest one.
-    let mut last_error: Vec<(String, String)> = Vec::new();
+    let mut last_error: Vec<(String, String)> = no_engine;
     let ranks: Vec<screen::Rank<'a>> = ranks
         .into_iter()
         .zip(&configs)
@@ -279,7 +289,7 @@ pub fn plan<'a>(
     let (candidates, simulated, capped) = verify::search(req, sized.candidates, &tick);
     counts.simulated = simulated;
     counts.capped = capped;
-    let mut notes = Vec::new();
+    let mut notes = engine_notes;
     if capped {
         notes.push(format!(
             "the search stopped at its cap of {} simulations before its bound; candidates past it were screened but not simulated",

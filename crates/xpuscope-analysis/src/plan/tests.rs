@@ -353,3 +353,68 @@ fn invalid_requests_are_refused_in_one_sentence() {
     assert!(plan(&r, &c, None).is_err());
     assert!(plan(&small(1.0, 1.0, 0.03), &[], None).is_err());
 }
+
+#[test]
+fn engines_run_only_on_the_vendors_their_templates_list() {
+    use super::launch::engines_for;
+    let all = EngineKind::ALL.to_vec();
+    let on = |id: &str| engines_for(catalog().chip(id).expect("chip"), &all).expect("templates");
+    assert_eq!(on("h100-sxm").engines, all);
+    assert!(on("h100-sxm").why.is_none());
+    // TensorRT-LLM is NVIDIA's alone.
+    assert_eq!(
+        on("mi300x").engines,
+        vec![EngineKind::Vllm, EngineKind::Sglang]
+    );
+    assert_eq!(
+        on("ascend-910c").engines,
+        vec![EngineKind::Vllm, EngineKind::Sglang]
+    );
+    // A vendor no engine lists is planned with vLLM standing in, and says so.
+    let k = on("kunlun-r300");
+    assert_eq!(k.engines, vec![EngineKind::Vllm]);
+    assert!(k.why.expect("a note").contains("standing in"));
+    // Only TensorRT-LLM asked for an AMD chip: nothing to try, and the sentence names what runs.
+    let t = engines_for(
+        catalog().chip("mi300x").expect("chip"),
+        &[EngineKind::Trtllm],
+    )
+    .expect("templates");
+    assert!(t.engines.is_empty());
+    assert!(
+        t.why.as_deref().expect("why").contains("run vllm, sglang"),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn every_platform_vendor_is_spelt_as_the_chips_spell_it() {
+    let text = xpuscope_model::catalog::builtin_text(super::launch::LAUNCH_FILE).expect("file");
+    let v: toml::Value = toml::from_str(text).expect("toml");
+    let vendors: std::collections::HashSet<&str> = catalog()
+        .chips()
+        .iter()
+        .map(|c| c.vendor.as_str())
+        .collect();
+    for e in v["engine"].as_array().expect("engines") {
+        for p in e["platforms"].as_array().expect("platforms") {
+            let p = p.as_str().expect("a string");
+            assert!(vendors.contains(p), "`{p}` is no chip's vendor");
+        }
+    }
+}
+
+#[test]
+fn a_chip_no_wanted_engine_runs_on_is_unrunnable_with_the_reason() {
+    let mut req = small(2.0, 2.0, 0.05);
+    req.engines = vec![EngineKind::Trtllm];
+    let p = plan(&req, &chips(&["h100-sxm", "mi300x"]), None).expect("plan");
+    assert!(p.candidates.iter().all(|c| c.chip_label() == "h100-sxm"));
+    let (id, why) = p
+        .unrunnable
+        .iter()
+        .find(|(id, _)| id == "mi300x")
+        .expect("mi300x");
+    assert_eq!(id, "mi300x");
+    assert!(why.contains("--engine asks for none of them"), "{why}");
+}

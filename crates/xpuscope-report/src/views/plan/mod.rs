@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use xpuscope_analysis::plan::buy::{self, Admission, Destination, Exclusion};
-use xpuscope_analysis::plan::{self as planner, space, PlanRequest, PlanSlo};
+use xpuscope_analysis::plan::{self as planner, launch, space, PlanRequest, PlanSlo};
 use xpuscope_export::{parse_date, ExportError, RuleSet};
 use xpuscope_model::catalog::Catalog;
 use xpuscope_model::chip::{Chip, Date};
@@ -256,7 +256,12 @@ impl<'a> PlanJob<'a> {
         let configs: usize = self
             .chips
             .iter()
-            .map(|c| space::configs(c, &self.request.model, &self.request.engines).len())
+            .map(|c| {
+                let engines = launch::engines_for(c, &self.request.engines)
+                    .map(|e| e.engines)
+                    .unwrap_or_default();
+                space::configs(c, &self.request.model, &engines).len()
+            })
             .sum();
         configs as u64 + self.request.max_simulations as u64
     }
