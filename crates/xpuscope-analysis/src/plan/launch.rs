@@ -115,7 +115,7 @@ pub fn engines_for(chip: &Chip, wanted: &[EngineKind]) -> Result<EnginesFor, Str
     let runs = |k: EngineKind| {
         templates
             .iter()
-            .any(|t| t.kind == k.as_str() && t.platforms.iter().any(|v| *v == chip.vendor))
+            .any(|t| t.kind == k.as_str() && t.platforms.contains(&chip.vendor))
     };
     let listed: Vec<EngineKind> = EngineKind::ALL.into_iter().filter(|&k| runs(k)).collect();
     if listed.is_empty() {
