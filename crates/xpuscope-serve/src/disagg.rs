@@ -102,11 +102,10 @@ pub fn simulate_pools<M: Deref<Target = Model> + Clone>(
             decode_pool.infer.precisions.kv_cache.as_str()
         )));
     }
-    // A cap on requests in flight spans both pools; simulating it needs the pools in one loop,
-    // which this version does not do, so it refuses rather than answer without the cap.
+    // A cap on a rate or a trace spans both pools and is not simulated; a closed loop is, by
+    // the rate that keeps its requests in flight (`closed_loop`).
     match cfg.arrivals {
-        Arrivals::Closed { .. }
-        | Arrivals::Open {
+        Arrivals::Open {
             concurrency: Some(_),
             ..
         }
@@ -114,24 +113,21 @@ pub fn simulate_pools<M: Deref<Target = Model> + Clone>(
             concurrency: Some(_),
         } => {
             return Err(ServeError::Input(
-                "disaggregated serving takes --request-rate (without --concurrency), --offline or --trace: a cap on requests in flight across both pools is not simulated yet".into(),
+                "disaggregated serving takes --concurrency alone, --request-rate without --concurrency, --offline or --trace without --concurrency: a cap on a rate's requests in flight across both pools is not simulated yet".into(),
             ))
+        }
+        Arrivals::Closed { concurrency } => {
+            return closed_loop(model, cfg, prefill_pool, decode_pool, concurrency)
         }
         _ => {}
     }
-    let lp = prefill_pool.infer.layout;
-    let ld = decode_pool.infer.layout;
-    let same_chip = prefill_pool.chip.id == decode_pool.chip.id;
-
     // Every request of the run, with its own lengths: the trace's, or drawn once here so that
     // both pools see the same ones.
     let full: Vec<Request> = match &cfg.trace {
         Some(t) => t.clone(),
         None => {
-            let n = usize::try_from(cfg.requests)
-                .map_err(|_| ServeError::Input(format!("{} requests is too many", cfg.requests)))?;
             let mut g = Generator::new(cfg.lengths, cfg.seed)?;
-            let times = g.arrival_times(&cfg.arrivals, n)?;
+            let times = g.arrival_times(&cfg.arrivals, request_count(cfg)?)?;
             times
                 .into_iter()
                 .enumerate()
@@ -142,6 +138,171 @@ pub fn simulate_pools<M: Deref<Target = Model> + Clone>(
                 .collect()
         }
     };
+    run_pools(model, cfg, prefill_pool, decode_pool, full)
+}
+
+fn request_count(cfg: &ServeConfig) -> Result<usize, ServeError> {
+    usize::try_from(cfg.requests)
+        .map_err(|_| ServeError::Input(format!("{} requests is too many", cfg.requests)))
+}
+
+/// Requests in flight the bisection of [`closed_loop`] accepts as the concurrency: within 1%.
+const CLOSED_LOOP_TOLERANCE: f64 = 0.01;
+
+/// Most pairs of pool simulations [`closed_loop`] runs in its bisection.
+const CLOSED_LOOP_ROUNDS: u32 = 24;
+
+/// A closed loop of `concurrency` requests across both pools. A new request is sent when one
+/// finishes at the decode pool, which the pools' separate simulations cannot see; so the loop
+/// is simulated in its steady state instead: requests arrive evenly spaced, at the rate whose
+/// mean requests in flight (the rate times the mean end-to-end latency, Little's law) is the
+/// concurrency, found by bisection. The start-up burst of a real closed loop (every slot sent
+/// at once) is not simulated, and the result says so.
+fn closed_loop<M: Deref<Target = Model> + Clone>(
+    model: M,
+    cfg: &ServeConfig,
+    prefill_pool: Pool<'_>,
+    decode_pool: Pool<'_>,
+    concurrency: u64,
+) -> Result<ServeResult, ServeError> {
+    if concurrency == 0 {
+        return Err(ServeError::Input("--concurrency must be at least 1".into()));
+    }
+    let n = request_count(cfg)?;
+    let mut g = Generator::new(cfg.lengths, cfg.seed)?;
+    let lengths: Vec<Request> = (0..n)
+        .map(|k| Request {
+            id: k as u64,
+            ..g.request(0.0)
+        })
+        .collect();
+    let at_rate = |rate: f64| -> Result<(ServeResult, f64), ServeError> {
+        let full = lengths
+            .iter()
+            .map(|r| Request {
+                arrival: r.id as f64 / rate,
+                ..*r
+            })
+            .collect();
+        let out = run_pools(model.clone(), cfg, prefill_pool, decode_pool, full)?;
+        let in_flight = rate * out.replica.e2e.mean;
+        Ok((out, in_flight))
+    };
+    let c = concurrency as f64;
+    // Every request at once bounds the rate from above: no loop sends faster than the
+    // deployment drains a full queue.
+    let mut offline_cfg = cfg.clone();
+    offline_cfg.arrivals = Arrivals::Offline;
+    let offline = run_pools(
+        model.clone(),
+        &offline_cfg,
+        prefill_pool,
+        decode_pool,
+        lengths.clone(),
+    )?;
+    let mut hi = offline.requests_per_s.max(f64::MIN_POSITIVE);
+    let (mut best, mut best_in_flight) = at_rate(hi)?;
+    if best_in_flight > c {
+        // Bisect the rate in log space between a rate that keeps fewer in flight and `hi`.
+        let mut lo = hi;
+        let mut lo_run = None;
+        for _ in 0..CLOSED_LOOP_ROUNDS {
+            lo /= 4.0;
+            let r = at_rate(lo)?;
+            if r.1 <= c {
+                lo_run = Some(r);
+                break;
+            }
+        }
+        let Some(mut lo_run) = lo_run else {
+            return Err(ServeError::Input(format!(
+                "--concurrency {concurrency} is below the requests a slow trickle keeps in flight on this deployment; give at least 1 request in flight per replica"
+            )));
+        };
+        let mut hi_run = (best, best_in_flight);
+        for _ in 0..CLOSED_LOOP_ROUNDS {
+            if (lo_run.1 / c - 1.0).abs() <= CLOSED_LOOP_TOLERANCE {
+                break;
+            }
+            let mid = (lo * hi).sqrt();
+            let r = at_rate(mid)?;
+            if r.1 <= c {
+                lo = mid;
+                lo_run = r;
+            } else {
+                hi = mid;
+                hi_run = r;
+            }
+        }
+        // The nearer of the two ends (the in-flight count can step with the rate).
+        (best, best_in_flight) = if (hi_run.1 - c).abs() < (c - lo_run.1).abs() {
+            hi_run
+        } else {
+            lo_run
+        };
+    }
+    let rate = best.requests_per_s;
+    let note = if best_in_flight < c * (1.0 - CLOSED_LOOP_TOLERANCE) {
+        // The deployment is saturated: the loop's other requests wait for a slot, each for
+        // the time the deployment takes to drain them (Little's law again).
+        let wait = (c - best_in_flight) / rate.max(f64::MIN_POSITIVE);
+        with_queue_wait(&mut best, cfg, wait);
+        format!(
+            "closed loop of {concurrency} across both pools: simulated in its steady state at the deployment's capacity, {rate:.3} requests/s evenly spaced, with {best_in_flight:.1} in the pools; the other {:.1} wait {:.0} ms each before the prefill pool (Little's law), added to TTFT; the start-up burst of every slot at once is left out",
+            c - best_in_flight,
+            wait * 1e3
+        )
+    } else {
+        format!(
+            "closed loop of {concurrency} across both pools: simulated in its steady state, requests evenly spaced at {rate:.3} requests/s, where the mean in flight is {best_in_flight:.1} (Little's law); the start-up burst of every slot at once is left out"
+        )
+    };
+    best.notes.insert(0, note);
+    Ok(best)
+}
+
+/// Requests per second that met the SLO, if one is set.
+fn goodput(out: &ServeResult, cfg: &ServeConfig) -> Option<f64> {
+    (cfg.slo.ttft_s.is_some() || cfg.slo.tpot_s.is_some()).then(|| {
+        let good = out
+            .replica
+            .latencies
+            .iter()
+            .filter(|(t, p)| {
+                cfg.slo.ttft_s.is_none_or(|s| *t <= s)
+                    && cfg.slo.tpot_s.is_none_or(|s| p.is_none_or(|x| x <= s))
+            })
+            .count() as f64;
+        good / out.replica.latencies.len().max(1) as f64 * out.requests_per_s
+    })
+}
+
+/// Adds `wait` seconds of queueing before the prefill pool to every request's TTFT and
+/// end-to-end latency.
+fn with_queue_wait(out: &mut ServeResult, cfg: &ServeConfig, wait: f64) {
+    for s in [&mut out.replica.ttft, &mut out.replica.e2e] {
+        s.mean += wait;
+        s.p50 += wait;
+        s.p90 += wait;
+        s.p99 += wait;
+    }
+    for l in &mut out.replica.latencies {
+        l.0 += wait;
+    }
+    out.goodput_requests_per_s = goodput(out, cfg);
+}
+
+/// Simulates the pools for `full`, every request with its arrival and lengths.
+fn run_pools<M: Deref<Target = Model> + Clone>(
+    model: M,
+    cfg: &ServeConfig,
+    prefill_pool: Pool<'_>,
+    decode_pool: Pool<'_>,
+    full: Vec<Request>,
+) -> Result<ServeResult, ServeError> {
+    let lp = prefill_pool.infer.layout;
+    let ld = decode_pool.infer.layout;
+    let same_chip = prefill_pool.chip.id == decode_pool.chip.id;
 
     // Prefill pool: every request's prompt and its first token.
     let mut pre = cfg.clone();
@@ -273,19 +434,7 @@ pub fn simulate_pools<M: Deref<Target = Model> + Clone>(
     out.replica.latencies = pairs;
     out.chips = span;
     out.requests = full.len() as u64;
-    out.goodput_requests_per_s =
-        (cfg.slo.ttft_s.is_some() || cfg.slo.tpot_s.is_some()).then(|| {
-            let good = out
-                .replica
-                .latencies
-                .iter()
-                .filter(|(t, p)| {
-                    cfg.slo.ttft_s.is_none_or(|s| *t <= s)
-                        && cfg.slo.tpot_s.is_none_or(|s| p.is_none_or(|x| x <= s))
-                })
-                .count() as f64;
-            good / out.replica.latencies.len().max(1) as f64 * out.requests_per_s
-        });
+    out.goodput_requests_per_s = goodput(&out, cfg);
     let mean_input =
         full.iter().map(|r| f64::from(r.input)).sum::<f64>() / full.len().max(1) as f64;
     out.notes.insert(
