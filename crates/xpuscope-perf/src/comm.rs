@@ -36,7 +36,7 @@ pub fn all_reduce(
     let nf = f64::from(n);
     let bytes = bytes.get();
     let inside = span <= hw.domain;
-    let bw = hw.link_for(span).get();
+    let bw = group_bandwidth(hw, n, span);
     let lat = if inside { latency } else { eff.network_latency };
     let ring = Seconds::new(bytes * 2.0 * (nf - 1.0) / nf / (bw * eff.collective));
     let time = if inside && hw.in_network_reduction && algorithm == Algorithm::Best {
@@ -45,6 +45,29 @@ pub fn all_reduce(
         ring
     };
     time + lat
+}
+
+/// Per-chip bandwidth of a collective over `n` chips spanning `span`: the scale-up link inside a
+/// domain. Beyond it, the members that share a domain each drive their own network port, and a
+/// ring (or NCCL's tree) sends each domain's traffic through all of them while the fabric moves
+/// it inside: the bus bandwidth is the sum of those members' ports, capped by the link. With
+/// one member per domain (a data-parallel group strided by tensor parallelism) it is one port.
+///
+/// Measured: 248 nodes of 8 H200 with eight 400 Gb/s NICs each reach about 350 GB/s bus
+/// bandwidth on a 512 MB all-reduce (nccl-tests issue #283), 7x one port's 50 GB/s; 24 A100s
+/// with four 200 Gb/s NICs per node reach 85-96 GB/s, the node's 100 GB/s of ports, not one
+/// port's 25 (issue #119).
+pub fn group_bandwidth(hw: &Hardware, n: u32, span: u32) -> f64 {
+    if span <= hw.domain {
+        return hw.link.get();
+    }
+    let stride = (span / n.max(1)).max(1);
+    let members = if stride >= hw.domain {
+        1
+    } else {
+        (hw.domain / stride).clamp(1, n)
+    };
+    (hw.network.get() * f64::from(members)).min(hw.link.get())
 }
 
 /// One MoE dispatch or combine, as seen by one chip.

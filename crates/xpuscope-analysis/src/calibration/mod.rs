@@ -246,6 +246,15 @@ pub struct TrainingCase {
     /// Measured GPU-hours per trillion training tokens.
     #[serde(default)]
     pub gpu_hours_per_trillion_tokens: Option<f64>,
+    /// Measured training tokens per second per chip.
+    #[serde(default)]
+    pub tokens_per_s_per_chip: Option<f64>,
+    /// ZeRO stage, where the source states it (FSDP is 3); searched otherwise.
+    #[serde(default)]
+    pub zero: Option<u8>,
+    /// Sequences per micro-batch, where the source states it; searched otherwise.
+    #[serde(default)]
+    pub micro_batch: Option<u64>,
 }
 
 fn one() -> u32 {
@@ -431,6 +440,8 @@ pub fn predict_training(cat: &Catalog, c: &TrainingCase, eff: &Efficiency) -> Re
             cp: Some(c.cp),
             ep: Some(c.ep),
             vp: (c.vp > 1).then_some(c.vp),
+            zero: c.zero,
+            micro_batch: c.micro_batch,
             ..Fixed::default()
         },
     };
@@ -440,6 +451,8 @@ pub fn predict_training(cat: &Catalog, c: &TrainingCase, eff: &Efficiency) -> Re
         .ok_or("no layout with these degrees fits in memory")?;
     if c.mfu.is_some() {
         Ok(r.mfu)
+    } else if c.tokens_per_s_per_chip.is_some() {
+        Ok(r.tokens_per_s.get() / f64::from(c.chips))
     } else {
         Ok(1e12 / r.tokens_per_s.get() * f64::from(c.chips) / 3600.0)
     }
@@ -461,10 +474,15 @@ pub fn validate(cat: &Catalog, m: &Measurements, eff: &Efficiency) -> Vec<CaseRe
         );
     }
     for c in &m.training {
-        let (metric, measured) = match (c.mfu, c.gpu_hours_per_trillion_tokens) {
-            (Some(mfu), _) => ("MFU", mfu),
-            (None, Some(h)) => ("GPU-h per 1T tokens", h),
-            (None, None) => ("MFU", f64::NAN),
+        let (metric, measured) = match (
+            c.mfu,
+            c.tokens_per_s_per_chip,
+            c.gpu_hours_per_trillion_tokens,
+        ) {
+            (Some(mfu), _, _) => ("MFU", mfu),
+            (None, Some(t), _) => ("tok/s per chip", t),
+            (None, None, Some(h)) => ("GPU-h per 1T tokens", h),
+            (None, None, None) => ("MFU", f64::NAN),
         };
         out.push(
             result(

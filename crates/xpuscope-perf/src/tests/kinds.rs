@@ -310,3 +310,27 @@ fn a_measured_streaming_figure_replaces_the_fitted_one_for_its_chip_only() {
     );
     assert_eq!(plan.gemm_overhead, eff.kernel_overhead);
 }
+
+#[test]
+fn a_group_across_nodes_drives_every_members_port() {
+    use crate::comm::group_bandwidth;
+    let eff = Efficiency::default();
+    let hw = crate::hardware::Hardware::from_chip(cat().chip("h100-sxm").unwrap(), &eff).unwrap();
+    let (link, port) = (hw.link.get(), hw.network.get());
+    assert!(hw.domain == 8 && port < link);
+    // Inside a domain: the fabric.
+    assert_eq!(group_bandwidth(&hw, 8, 8), link);
+    // A data-parallel group strided by TP 8: one member per node, one port.
+    assert_eq!(group_bandwidth(&hw, 16, 128), port);
+    // Strided by 2: four members per node share the node's traffic.
+    assert_eq!(group_bandwidth(&hw, 32, 64), 4.0 * port);
+    // Contiguous: eight ports, but never more than the fabric that gathers them.
+    assert_eq!(group_bandwidth(&hw, 64, 64), (8.0 * port).min(link));
+    // So an FSDP all-gather across 8 nodes takes far less than at one port's rate.
+    let bytes = xpuscope_model::units::Bytes::new(140e9);
+    let lat = eff.collective_latency;
+    let across =
+        crate::comm::all_reduce(&hw, &eff, 64, 64, bytes, lat, crate::comm::Algorithm::Ring);
+    let one_port = 140e9 * 2.0 * 63.0 / 64.0 / (port * eff.collective);
+    assert!(across.get() < one_port / 6.0, "{across:?} vs {one_port}");
+}
