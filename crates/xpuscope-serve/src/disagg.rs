@@ -193,13 +193,23 @@ fn closed_loop<M: Deref<Target = Model> + Clone>(
     // deployment drains a full queue.
     let mut offline_cfg = cfg.clone();
     offline_cfg.arrivals = Arrivals::Offline;
-    let offline = run_pools(
+    let mut offline = run_pools(
         model.clone(),
         &offline_cfg,
         prefill_pool,
         decode_pool,
         lengths.clone(),
     )?;
+    if concurrency >= n as u64 {
+        // A loop with a slot for every request sends them all at once.
+        offline.notes.insert(
+            0,
+            format!(
+                "closed loop of {concurrency} across both pools, with {n} requests: every request is sent at once, as offline"
+            ),
+        );
+        return Ok(offline);
+    }
     let mut hi = offline.requests_per_s.max(f64::MIN_POSITIVE);
     let (mut best, mut best_in_flight) = at_rate(hi)?;
     if best_in_flight > c {

@@ -455,6 +455,33 @@ fn a_closed_loop_across_pools_keeps_its_requests_in_flight() {
 }
 
 #[test]
+fn a_closed_loop_across_pools_with_a_slot_for_every_request_is_offline() {
+    let mut cfg = config(
+        EngineKind::Vllm,
+        Arrivals::Closed { concurrency: 64 },
+        500,
+        50,
+        40,
+    );
+    cfg.disaggregate = Some(Disaggregation {
+        prefill_chips: 1,
+        decode_chips: 1,
+    });
+    let closed = run("h100-sxm", "llama-3.1-8b", &cfg);
+    let offline = run(
+        "h100-sxm",
+        "llama-3.1-8b",
+        &ServeConfig {
+            arrivals: Arrivals::Offline,
+            ..cfg.clone()
+        },
+    );
+    assert!(closed.notes[0].contains("as offline"), "{:?}", closed.notes);
+    assert_eq!(closed.replica.ttft, offline.replica.ttft);
+    assert_eq!(closed.output_tokens_per_s, offline.output_tokens_per_s);
+}
+
+#[test]
 fn a_capped_rate_across_pools_is_refused_with_a_sentence() {
     let mut cfg = config(
         EngineKind::Vllm,
