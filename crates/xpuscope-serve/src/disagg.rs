@@ -102,6 +102,8 @@ pub fn simulate_pools<M: Deref<Target = Model> + Clone>(
             decode_pool.infer.precisions.kv_cache.as_str()
         )));
     }
+    let requests = cfg.trace.as_ref().map_or(cfg.requests, |t| t.len() as u64);
+    crate::check_warmup(cfg.warmup, requests)?;
     // A cap on a rate or a trace spans both pools and is not simulated; a closed loop is, by
     // the rate that keeps its requests in flight (`closed_loop`).
     match cfg.arrivals {
@@ -212,7 +214,8 @@ fn closed_loop<M: Deref<Target = Model> + Clone>(
     }
     let mut hi = offline.requests_per_s.max(f64::MIN_POSITIVE);
     let (mut best, mut best_in_flight) = at_rate(hi)?;
-    if best_in_flight > c {
+    let saturated = best_in_flight <= c;
+    if !saturated {
         // Bisect the rate in log space between a rate that keeps fewer in flight and `hi`.
         let mut lo = hi;
         let mut lo_run = None;
@@ -252,7 +255,8 @@ fn closed_loop<M: Deref<Target = Model> + Clone>(
         };
     }
     let rate = best.requests_per_s;
-    let note = if best_in_flight < c * (1.0 - CLOSED_LOOP_TOLERANCE) {
+    let converged = (best_in_flight / c - 1.0).abs() <= CLOSED_LOOP_TOLERANCE;
+    let note = if saturated && !converged {
         // The deployment is saturated: the loop's other requests wait for a slot, each for
         // the time the deployment takes to drain them (Little's law again).
         let wait = (c - best_in_flight) / rate.max(f64::MIN_POSITIVE);
@@ -262,9 +266,14 @@ fn closed_loop<M: Deref<Target = Model> + Clone>(
             c - best_in_flight,
             wait * 1e3
         )
-    } else {
+    } else if converged {
         format!(
             "closed loop of {concurrency} across both pools: simulated in its steady state, requests evenly spaced at {rate:.3} requests/s, where the mean in flight is {best_in_flight:.1} (Little's law); the start-up burst of every slot at once is left out"
+        )
+    } else {
+        // The in-flight count can step with the rate; the nearest rate found is reported as it is.
+        format!(
+            "closed loop of {concurrency} across both pools: simulated in its steady state, requests evenly spaced at {rate:.3} requests/s; the search for the rate that keeps {concurrency} in flight stopped at {best_in_flight:.1} in flight (Little's law), not within 1%; the start-up burst of every slot at once is left out"
         )
     };
     best.notes.insert(0, note);

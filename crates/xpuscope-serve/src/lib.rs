@@ -248,6 +248,16 @@ fn share(n: u64, dp: u64) -> u64 {
     n.div_ceil(dp).max(1)
 }
 
+/// A warm-up must leave requests to measure.
+pub(crate) fn check_warmup(warmup: u64, requests: u64) -> Result<(), ServeError> {
+    if warmup >= requests {
+        return Err(ServeError::Input(format!(
+            "--warmup {warmup} leaves none of the {requests} requests to measure; give fewer warm-up requests than requests"
+        )));
+    }
+    Ok(())
+}
+
 /// Simulates serving `cfg` on `chip` for `model`.
 pub fn simulate<M: Deref<Target = Model> + Clone>(
     chip: &Chip,
@@ -312,6 +322,7 @@ pub fn simulate_with_progress<M: Deref<Target = Model> + Clone>(
     if requests == 0 {
         return Err(ServeError::Input("--requests must be at least 1".into()));
     }
+    check_warmup(cfg.warmup, requests)?;
     match cfg.arrivals {
         Arrivals::Closed { concurrency: 0 }
         | Arrivals::Open {

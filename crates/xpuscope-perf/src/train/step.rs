@@ -142,7 +142,7 @@ impl Trainer<'_> {
         // an all-reduce) is left; its gathers are charged per micro-batch below.
         let step_share = if cfg.zero >= 3 { 0.5 } else { 1.0 };
         let dp_sync = (all_reduce(dense, l.dp * l.cp, l.tp)
-            + all_reduce(experts, l.expert_dp(), l.tp * l.cp))
+            + all_reduce(experts, l.expert_dp(), l.ep.max(1) * l.expert_tp()))
             * step_share;
         let window = compute_micro * self.eff.comm_overlap;
         let mut dp_exposed = (dp_sync - window).max(Seconds::ZERO);
