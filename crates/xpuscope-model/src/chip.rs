@@ -272,6 +272,10 @@ pub struct Chip {
     pub host_link_bandwidth: Option<Sourced<BytesPerSecond>>,
     /// Thermal design power.
     pub tdp: Option<Sourced<Watts>>,
+    /// The board power the chip is held to below its TDP (`nvidia-smi -pl`, a power-capped
+    /// deployment); `None` when it runs at its TDP. The cost model lowers its compute peaks by
+    /// [`Chip::clock_fraction`].
+    pub power_limit: Option<Sourced<Watts>>,
     /// SXM, OAM, PCIe, ...
     pub form_factor: Option<Sourced<String>>,
     /// Designed or marketed for datacenters (EAR 3A090 Note 2 turns on it).
@@ -335,6 +339,24 @@ impl Chip {
     /// The measured GEMM figures for a compute precision, if the catalogue has them.
     pub fn gemm_figures(&self, p: Precision) -> Option<&GemmFigures> {
         self.gemm.iter().find(|g| g.precision == p)
+    }
+
+    /// The share of its TDP-rated compute clock a power-limited chip keeps: `(limit / tdp)^(1/3)`,
+    /// 1 without a limit.
+    ///
+    /// Dynamic power is about `C V^2 f`, and across the DVFS range the voltage rises about in step
+    /// with the clock, so power goes as `f^3` and the clock as the cube root of the power. Static
+    /// and memory power do not scale, so the law is if anything pessimistic. No parameter is
+    /// fitted; MLPerf v4.1 checks it: Llama-2-70B Offline on 8 H200s at 700 W gives 31,303 tok/s
+    /// and on the 1,000 W H200-CTS 34,864, a ratio of 0.898 against the law's 0.888. Memory
+    /// bandwidth and links keep their rates (HBM and the fabric have clocks of their own).
+    pub fn clock_fraction(&self) -> f64 {
+        match (&self.power_limit, &self.tdp) {
+            (Some(limit), Some(tdp)) if tdp.value.get() > 0.0 => {
+                (limit.value.get() / tdp.value.get()).clamp(0.0, 1.0).cbrt()
+            }
+            _ => 1.0,
+        }
     }
 
     /// Dense peak throughput in one precision, if known.

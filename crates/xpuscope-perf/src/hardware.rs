@@ -53,6 +53,11 @@ pub struct Hardware {
     pub memory_fraction: f64,
     /// Whether `memory_fraction` was measured on this chip.
     pub memory_measured: bool,
+    /// The power limit and TDP (W) of a power-limited chip, whose peaks are already scaled by
+    /// [`Chip::clock_fraction`].
+    pub power_limit: Option<(f64, f64)>,
+    /// The share of the rated compute clock it runs at (1 without a power limit).
+    pub clock: f64,
 }
 
 /// A chip's measured GEMM figures in one precision (`catalog/kernels/gemm.toml`).
@@ -102,9 +107,11 @@ impl Hardware {
             .bandwidth()
             .ok_or_else(|| missing("memory_bandwidth_gbs"))?;
         let mut peak = [FlopsPerSecond::ZERO; 9];
+        // A power-limited chip computes at a lower clock; its memory and links do not slow.
+        let clock = chip.clock_fraction();
         for p in Precision::ALL {
             if let Some(v) = chip.peak(p) {
-                peak[p.index()] = v;
+                peak[p.index()] = v * clock;
             }
         }
         // A chip listing only FP16 runs BF16 work at its FP16 rate and vice versa (same units).
@@ -163,6 +170,12 @@ impl Hardware {
             gemm_calibrated: Efficiency::vendor_is_calibrated(&chip.vendor),
             memory_fraction,
             memory_measured: chip.stream.is_some(),
+            power_limit: chip
+                .power_limit
+                .as_ref()
+                .zip(chip.tdp.as_ref())
+                .map(|(l, t)| (l.value.get(), t.value.get())),
+            clock,
             gemm_measured: Precision::ALL.map(|p| {
                 // FP16 and BF16 run on the same tensor units at the same rate: a table of either
                 // serves both.
@@ -187,6 +200,12 @@ impl Hardware {
     #[inline]
     pub fn peak(&self, p: Precision) -> FlopsPerSecond {
         self.peak[p.index()]
+    }
+
+    /// The datasheet's dense peak in a precision, before any power limit: what MFU is against.
+    #[inline]
+    pub fn rated_peak(&self, p: Precision) -> FlopsPerSecond {
+        self.peak[p.index()] * (1.0 / self.clock)
     }
 
     /// The chip's measured GEMM figures in a compute precision, if any.
@@ -219,6 +238,18 @@ impl Hardware {
             format!(
                 "`{}` has no chip-to-chip or host-link bandwidth in the catalogue: taken as PCIe 4.0 x16, 32 GB/s per direction (`host_link_gbs` sets it)",
                 self.id
+            )
+        })
+    }
+
+    /// A note when the chip runs under a power limit, saying how far its compute is slowed.
+    pub fn power_note(&self) -> Option<String> {
+        self.power_limit.map(|(limit, tdp)| {
+            let clock = self.clock;
+            format!(
+                "`{}` is held to {limit:.0} W of its {tdp:.0} W TDP: compute peaks at {:.1}% (the clock as the cube root of the power), memory and links at full rate",
+                self.id,
+                clock * 100.0
             )
         })
     }

@@ -431,6 +431,7 @@ impl<M: Deref<Target = Model>> Evaluator<M> {
         if let Some(n) = self.hw.network_note(self.cfg.layout.chips()) {
             notes.push(n);
         }
+        notes.extend(self.hw.power_note());
         if self.cfg.layout.chips() > 1 {
             notes.extend(self.hw.link_note());
         }

@@ -354,6 +354,7 @@ pub fn simulate_with_progress<M: Deref<Target = Model> + Clone>(
     let model_id = model.id.clone();
     let max_context = model.max_context;
     let ev = Evaluator::new(chip, model, &infer, &Efficiency::default())?;
+    notes_early.extend(ev.hardware().power_note());
     let dp = infer.layout.dp;
     let kv_tokens = kv_capacity_tokens(&ev, chip, &model_id, dp, e)?;
     // A request that cannot fit the cache even alone would be preempted and recomputed forever.

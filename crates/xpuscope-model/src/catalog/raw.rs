@@ -204,6 +204,8 @@ pub struct RawChip {
     #[serde(default)]
     pub tdp_w: Field,
     #[serde(default)]
+    pub power_limit_w: Field,
+    #[serde(default)]
     pub form_factor: Field,
     #[serde(default)]
     pub datacenter: Field,

@@ -366,3 +366,36 @@ proptest! {
         prop_assert!(w2 <= 0.56 * w1, "tp2 holds {} of tp1's weights", w2 / w1);
     }
 }
+
+/// A power-limited chip computes at the cube root of its power share and streams memory at full
+/// rate: compute-bound prefill slows by that factor, memory-bound decode barely moves, and MFU
+/// stays against the datasheet's peak.
+#[test]
+fn a_power_limit_slows_compute_not_memory() {
+    use xpuscope_model::sourced::Sourced;
+    use xpuscope_model::units::Watts;
+    let base = cat().chip("h100-sxm").unwrap();
+    let mut capped = base.clone();
+    let mut limit = base.tdp.clone().expect("the H100 has a TDP");
+    limit.value = Watts::new(500.0);
+    capped.power_limit = Some(Sourced { ..limit });
+    let clock = (500.0f64 / 700.0).cbrt();
+    let m = cat().model("llama-3.1-8b").unwrap();
+    let c = cfg(4096, 64, 8, 1, Precision::Bf16);
+    let eff = Efficiency::default();
+    let (full, slow) = (
+        infer(base, m, &c, &eff).unwrap(),
+        infer(&capped, m, &c, &eff).unwrap(),
+    );
+    let prefill = slow.ttft.get() / full.ttft.get();
+    assert!(
+        prefill > 1.0 / clock * 0.97 && prefill <= 1.0 / clock * 1.001,
+        "{prefill}"
+    );
+    let decode = slow.tpot.get() / full.tpot.get();
+    assert!((1.0..1.03).contains(&decode), "{decode}");
+    assert!(slow.notes.iter().any(|n| n.contains("500 W of its 700 W")));
+    let hw = crate::hardware::Hardware::from_chip(&capped, &eff).unwrap();
+    let rated = hw.rated_peak(Precision::Bf16).get();
+    assert!((rated / base.peak(Precision::Bf16).unwrap().get() - 1.0).abs() < 1e-12);
+}

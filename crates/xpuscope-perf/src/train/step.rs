@@ -178,7 +178,7 @@ impl Trainer<'_> {
         let step_time = parts.total();
         let tokens = cfg.global_batch as f64 * cfg.seq_len as f64;
         let chips = f64::from(l.chips());
-        let peak = self.hw.peak(Precision::Bf16).get() * chips * step_time.get();
+        let peak = self.hw.rated_peak(Precision::Bf16).get() * chips * step_time.get();
         let model_flops = self.flops_per_token * tokens;
         // Hardware FLOPs: what one chip actually computes, recomputation included.
         let recomputed = match cfg.recompute {

@@ -419,6 +419,7 @@ impl<'a> TrainJob<'a> {
         let (model, chip) = (self.model, self.chip);
         let mut notes: Vec<String> = self.trainer.notes().to_vec();
         notes.extend(self.trainer.hardware().network_note(plan.chips));
+        notes.extend(self.trainer.hardware().power_note());
         notes.push("MFU counts 6 x active parameters per token plus 6 x layers x heads x head_dim x seq_len for causal attention, against dense BF16 peak".into());
         let header = format!(
             "{} on {} x {}, {} training, seq {}, global batch {} sequences ({} tokens per step)\n",

@@ -144,6 +144,7 @@ pub fn chip(ctx: &mut ValidationContext, raw: &RawChip, origin: Origin) -> Optio
         host_link_bandwidth: num(ctx, &raw.host_link_gbs, "host_link_gbs", &d)
             .map(|s| s.map(BytesPerSecond::from_gbs)),
         tdp: num(ctx, &raw.tdp_w, "tdp_w", &d).map(|s| s.map(Watts::new)),
+        power_limit: num(ctx, &raw.power_limit_w, "power_limit_w", &d).map(|s| s.map(Watts::new)),
         form_factor: text(ctx, &raw.form_factor, "form_factor", &d),
         datacenter: flag(ctx, &raw.datacenter, "datacenter", &d),
         price: num(ctx, &raw.price_usd, "price_usd", &d).map(|s| s.map(Dollars::new)),
@@ -156,6 +157,31 @@ pub fn chip(ctx: &mut ValidationContext, raw: &RawChip, origin: Origin) -> Optio
     };
     check_chip_laws(ctx, raw, &chip);
     (ctx.issues.len() == before).then_some(chip)
+}
+
+/// A power limit scales from the TDP, so it needs one, and it only lowers: the quoted peaks are
+/// already at the boost clock.
+fn check_power_limit(ctx: &mut ValidationContext, raw: &RawChip, chip: &Chip) {
+    let (Some(limit), Some(span)) = (&chip.power_limit, &raw.power_limit_w) else {
+        return;
+    };
+    let (w, field) = (limit.value.get(), "power_limit_w");
+    match &chip.tdp {
+        None => ctx.at(
+            span,
+            field,
+            format!("{w} W needs the chip's tdp_w to scale its clocks from"),
+        ),
+        Some(tdp) if w > tdp.value.get() => ctx.at(
+            span,
+            field,
+            format!(
+                "{w} W is above tdp_w {} W; a limit only lowers the clocks (the quoted peaks are at the boost clock already): write a new tdp_w for a higher-power part",
+                tdp.value.get()
+            ),
+        ),
+        Some(_) => {}
+    }
 }
 
 /// An ISO 3166-1 alpha-2 country code as written (`CN`, `US`): two ASCII capital letters.
@@ -175,6 +201,7 @@ fn country_code(ctx: &mut ValidationContext, c: &Spanned<String>) -> Option<Stri
 
 /// Cross-field laws a chip entry must obey; each breach is reported at the offending field.
 fn check_chip_laws(ctx: &mut ValidationContext, raw: &RawChip, chip: &Chip) {
+    check_power_limit(ctx, raw, chip);
     let Some(rd) = &raw.dense else { return };
     let line = line_of(ctx.text, rd.span().start);
     // Lower precision never runs slower than higher precision on the same tensor units.

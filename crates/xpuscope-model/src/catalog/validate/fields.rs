@@ -135,7 +135,7 @@ fn physical_max(field: &str) -> (f64, &'static str) {
     } else if field == "die_area_mm2" {
         // A whole 300 mm wafer.
         (70_686.0, "mm²")
-    } else if field == "tdp_w" {
+    } else if field == "tdp_w" || field == "power_limit_w" {
         (1e6, "W")
     } else if field == "price_usd" {
         (1e9, "$")

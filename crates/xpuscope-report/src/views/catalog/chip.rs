@@ -109,6 +109,10 @@ pub struct ChipView {
     /// Thermal design power.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tdp_w: Option<f64>,
+    /// The board power a power-limited chip is held to (its compute peaks scale by the cube root
+    /// of the limit over the TDP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power_limit_w: Option<f64>,
     /// Form factor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub form_factor: Option<String>,
@@ -277,6 +281,19 @@ impl ChipView {
             |w| format!("{} W", num(w.get(), 0)),
             |w| w.get(),
         );
+        let power_limit_w = s.fact(
+            "power_limit_w",
+            "power limit",
+            &c.power_limit,
+            |w| {
+                format!(
+                    "{} W (compute at {:.1}% of peak)",
+                    num(w.get(), 0),
+                    c.clock_fraction() * 100.0
+                )
+            },
+            |w| w.get(),
+        );
         let form_factor = s.text("form_factor", "form factor", &c.form_factor);
         let datacenter = s.fact(
             "datacenter",
@@ -322,6 +339,7 @@ impl ChipView {
             host_link,
             host_link_bytes_per_s,
             tdp_w,
+            power_limit_w,
             form_factor,
             datacenter,
             price_usd,
