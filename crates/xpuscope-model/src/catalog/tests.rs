@@ -610,11 +610,14 @@ mod builtin_laws {
 
 #[test]
 fn a_power_limit_lowers_the_clock_by_the_cube_root_and_needs_a_higher_tdp() {
-    let limited = GOOD.replace(
-        "memory_bandwidth_gbs = 1000",
-        "memory_bandwidth_gbs = 1000\ntdp_w = 1000\npower_limit_w = 700",
-    );
-    let cat = load(&limited).unwrap();
+    // The toy chip with extra power fields after its bandwidth.
+    let with = |fields: &str| {
+        GOOD.replace(
+            "memory_bandwidth_gbs = 1000",
+            &format!("memory_bandwidth_gbs = 1000\n{fields}"),
+        )
+    };
+    let cat = load(&with("tdp_w = 1000\npower_limit_w = 700")).unwrap();
     let chip = cat.chip("toy").unwrap();
     assert!((chip.clock_fraction() - 0.7f64.cbrt()).abs() < 1e-12);
     // The catalogue keeps the datasheet's peak; the cost model scales it.
@@ -624,24 +627,15 @@ fn a_power_limit_lowers_the_clock_by_the_cube_root_and_needs_a_higher_tdp() {
         1.0
     );
     check_err(
-        &GOOD.replace(
-            "memory_bandwidth_gbs = 1000",
-            "memory_bandwidth_gbs = 1000\ntdp_w = 700\npower_limit_w = 800",
-        ),
+        &with("tdp_w = 700\npower_limit_w = 800"),
         &["user/x.toml:11: `toy`: field `power_limit_w` 800 W is above tdp_w 700 W"],
     );
     check_err(
-        &GOOD.replace(
-            "memory_bandwidth_gbs = 1000",
-            "memory_bandwidth_gbs = 1000\npower_limit_w = 500",
-        ),
+        &with("power_limit_w = 500"),
         &["field `power_limit_w` 500 W needs the chip's tdp_w"],
     );
     check_err(
-        &GOOD.replace(
-            "memory_bandwidth_gbs = 1000",
-            "memory_bandwidth_gbs = 1000\ntdp_w = 700\npower_limit_w = 0",
-        ),
+        &with("tdp_w = 700\npower_limit_w = 0"),
         &["field `power_limit_w` must be a positive number, got 0"],
     );
 }
