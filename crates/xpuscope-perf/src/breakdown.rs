@@ -143,6 +143,8 @@ pub struct KernelCost {
     /// Time a GEMM loses near its ridge point, where neither arithmetic nor memory traffic
     /// hides the other ([`GEMM_KNEE`]); zero for other kernels.
     pub knee: Seconds,
+    /// Kernel launches.
+    pub launches: f64,
 }
 
 /// How sharply a GEMM turns from memory-bound to compute-bound: its roofline time is
@@ -174,6 +176,7 @@ impl KernelCost {
             memory: bytes / bandwidth,
             overhead: overhead * kernels,
             knee: Seconds::ZERO,
+            launches: kernels,
         }
     }
 
@@ -241,6 +244,8 @@ pub struct ClassCost {
     pub comm_time: Seconds,
     /// Fixed per-kernel and per-collective time.
     pub overhead_time: Seconds,
+    /// Kernels and collectives launched (what a host launching them one by one pays for).
+    pub launches: f64,
 }
 
 impl ClassCost {
@@ -273,6 +278,7 @@ impl ClassCost {
             memory_time: self.memory_time * k,
             comm_time: self.comm_time * k,
             overhead_time: self.overhead_time * k,
+            launches: self.launches * k,
         }
     }
 
@@ -284,6 +290,7 @@ impl ClassCost {
         self.memory_time += o.memory_time;
         self.comm_time += o.comm_time;
         self.overhead_time += o.overhead_time;
+        self.launches += o.launches;
     }
 }
 
@@ -312,6 +319,11 @@ impl Breakdown {
             .filter(|c| !c.is_comm())
             .map(|&c| self.classes[c as usize].bytes)
             .sum()
+    }
+
+    /// Kernels and collectives launched.
+    pub fn launches(&self) -> f64 {
+        self.classes.iter().map(|c| c.launches).sum()
     }
 
     /// Time in communication classes.
@@ -388,6 +400,7 @@ impl Breakdown {
             e.memory_time += roof;
         }
         e.overhead_time += k.overhead * times;
+        e.launches += k.launches * times;
     }
 
     /// Records a transfer of `bytes` taking `time` on the wire plus a fixed `latency`, run `times`
@@ -406,5 +419,6 @@ impl Breakdown {
         e.bytes += bytes * times;
         e.comm_time += time * times;
         e.overhead_time += latency * times;
+        e.launches += times;
     }
 }

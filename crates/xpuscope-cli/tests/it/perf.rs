@@ -300,6 +300,15 @@ fn validate_reports_every_case() {
         .iter()
         .map(|s| s["engine"].as_str().unwrap())
         .collect();
-    assert_eq!(engines, ["vllm", "sglang", "trtllm", "all"]);
-    assert!(text.contains("serving (continuous batching; nothing fitted to these)"));
+    assert_eq!(engines, ["vllm", "sglang", "trtllm", "all", "not fitted"]);
+    // The cases a parameter was fitted to are marked, named and counted apart.
+    let fitted = cases.iter().filter(|c| c["fitted"].is_string()).count();
+    assert!(fitted > 0 && fitted < cases.len());
+    let not_fitted = &serving["summary"][4];
+    assert_eq!(
+        not_fitted["cases"].as_u64().unwrap() as usize,
+        cases.len() - fitted
+    );
+    assert!(text.contains("the cases marked † fixed a named parameter"));
+    assert!(text.contains("† fitted: these cases fixed EAGER_LAUNCH"));
 }

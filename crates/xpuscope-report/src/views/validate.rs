@@ -337,12 +337,16 @@ pub struct ServingCaseView {
     pub source: String,
     /// How the published figures became this configuration.
     pub assumptions: String,
+    /// The named parameter this case was used to fit, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fitted: Option<String>,
 }
 
 /// The error over one engine's cases, or over all of them, on each case's scored figure.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EngineSummaryView {
-    /// `vllm`, `sglang`, `trtllm`, or `all`.
+    /// `vllm`, `sglang`, `trtllm`, `all`, or `not fitted` (every case no parameter was fitted
+    /// to).
     pub engine: &'static str,
     /// Cases with a prediction.
     pub cases: usize,
@@ -417,13 +421,18 @@ impl ServingSetView {
                         failure: r.failure.clone(),
                         source: c.source.clone(),
                         assumptions: c.assumptions.clone(),
+                        fitted: c.fitted.clone(),
                     }
                 })
                 .collect(),
             summary: serving::summaries(results)
                 .into_iter()
                 .map(|s| EngineSummaryView {
-                    engine: s.engine.map_or("all", |e| e.as_str()),
+                    engine: match (s.engine, s.unfitted_only) {
+                        (Some(e), _) => e.as_str(),
+                        (None, false) => "all",
+                        (None, true) => "not fitted",
+                    },
                     cases: s.cases,
                     median_abs_error: s.median_abs_error,
                     p90_abs_error: s.p90_abs_error,
@@ -473,8 +482,12 @@ impl ServingSetView {
                     _ => ("failed".to_string(), String::new()),
                 };
                 let lead = |s: &str| if first { s.to_string() } else { String::new() };
+                let id = match &c.fitted {
+                    Some(_) => format!("{} †", c.id),
+                    None => c.id.clone(),
+                };
                 t.row(vec![
-                    lead(&c.id),
+                    lead(&id),
                     lead(c.engine),
                     lead(&layout),
                     lead(&arrivals),
@@ -485,23 +498,43 @@ impl ServingSetView {
                 ]);
             }
         }
-        let mut out = String::from("serving (continuous batching; nothing fitted to these)\n");
+        let fitted: Vec<&str> = {
+            let mut v: Vec<&str> = self
+                .cases
+                .iter()
+                .filter_map(|c| c.fitted.as_deref())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let mut out = String::from(if fitted.is_empty() {
+            "serving (continuous batching; nothing fitted to these)\n"
+        } else {
+            "serving (continuous batching; the cases marked † fixed a named parameter, the rest are not fitted)\n"
+        });
         out.push_str(&t.render());
         for f in failures {
             out.push_str(&f);
             out.push('\n');
         }
         out.push_str("  * the figure each case is scored on: output tok/s for offline and closed-loop runs, mean TPOT for Poisson runs (their throughput is the arrival rate)\n");
+        if !fitted.is_empty() {
+            out.push_str(&format!(
+                "  † fitted: these cases fixed {} (crates/xpuscope-serve/src/engine.rs says how)\n",
+                fitted.join(", ")
+            ));
+        }
         for s in &self.summary {
             out.push_str(&format!(
-                "  {:<6} {:>2} cases, median |error| {:.1}%, p90 {:.1}%\n",
+                "  {:<10} {:>2} cases, median |error| {:.1}%, p90 {:.1}%\n",
                 s.engine,
                 s.cases,
                 s.median_abs_error * 100.0,
                 s.p90_abs_error * 100.0
             ));
         }
-        out.push_str("Measurements, sources and assumptions: catalog/calibration/serving.toml. Host time per step: the unfitted estimates in crates/xpuscope-serve/src/engine.rs.\n");
+        out.push_str("Measurements, sources and assumptions: catalog/calibration/serving.toml. Host time per step: crates/xpuscope-serve/src/engine.rs (HostOverhead: the per-step terms are unfitted estimates; EAGER_LAUNCH is fitted).\n");
         out
     }
 }

@@ -455,14 +455,24 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
         kernels.add_scaled(&one, f64::from(sp.tokens) * sp.draft_fraction);
     }
     let seqs = st.batch.len() as u64;
-    let dt = p.engine.host.step_time(kernels.total(), seqs);
+    let gpu = kernels.total();
+    let on_gpu = if p
+        .engine
+        .graphs
+        .eager(seqs, prefill_tokens + decode_tokens, prefill_tokens > 0)
+    {
+        p.engine.host.eager_kernels(gpu, kernels.launches())
+    } else {
+        gpu
+    };
+    let dt = p.engine.host.step_time(on_gpu, seqs);
     let host = p.engine.host.host_time(seqs);
-    if p.engine.host.overlapped && host.get() >= kernels.total().get() {
+    if p.engine.host.overlapped && host.get() >= on_gpu.get() {
         st.bound_time.host += dt;
     } else {
-        let k = kernels.total().get();
-        st.bound_time.charge(kernels.bound(), kernels.total());
-        st.bound_time.host += Seconds::new(dt.get() - k);
+        // Launch time the kernels did not hide counts as host time.
+        st.bound_time.charge(kernels.bound(), gpu);
+        st.bound_time.host += Seconds::new(dt.get() - gpu.get());
     }
     // Waiting for other attention ranks' prefill chunks happens in the all-to-all.
     let wait = ranks::rank_wait(p, st, forward, prefill_tokens > 0);

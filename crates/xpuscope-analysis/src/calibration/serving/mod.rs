@@ -72,7 +72,19 @@ mod tests {
             }
         }
         let s = summaries(&results);
-        assert_eq!(s.last().map(|s| s.cases), Some(results.len()));
+        let all = s.iter().find(|s| s.engine.is_none() && !s.unfitted_only);
+        assert_eq!(all.map(|s| s.cases), Some(results.len()));
+        // The not-fitted summary counts exactly the cases without `fitted`.
+        let unfitted = results.iter().filter(|r| r.case.fitted.is_none()).count();
+        let not_fitted = s
+            .iter()
+            .find(|s| s.unfitted_only)
+            .map_or(results.len(), |s| s.cases);
+        assert_eq!(not_fitted, unfitted);
+        assert!(
+            unfitted < results.len(),
+            "the EAGER_LAUNCH cases are marked"
+        );
     }
 
     fn check_err(text: &str, expect: &[&str]) {

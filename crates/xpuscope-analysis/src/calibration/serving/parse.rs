@@ -64,6 +64,9 @@ struct RawCase {
     input_len: Option<u32>,
     /// Output tokens per request.
     output_len: Option<u32>,
+    /// Lengths drawn uniformly from `[length_range x L, L]` for `L` the two lengths above
+    /// (`--random-range-ratio`); default 1, fixed lengths.
+    length_range: Option<f64>,
     /// Most sequences per step per replica, as the source configured it.
     max_num_seqs: Option<u64>,
     /// Most tokens per step, as the source configured it.
@@ -71,6 +74,9 @@ struct RawCase {
     /// Whether the measured chips only decode, prompts prefilled elsewhere (disaggregated
     /// serving): requests arrive with their prompt's cache and first token.
     decode_only: Option<bool>,
+    /// The named parameter this case was used to fit (`EAGER_LAUNCH`), if any: such a case is
+    /// shown marked and left out of the not-fitted summary.
+    fitted: Option<String>,
     /// Measured output tokens per second of the whole system.
     output_tokens_per_s: Option<f64>,
     /// The same per chip, where the source states it.
@@ -136,6 +142,8 @@ pub struct ServingCase {
     pub input_len: u32,
     /// Output tokens per request.
     pub output_len: u32,
+    /// Each length is drawn uniformly from `[length_range x L, L]`; 1 keeps them fixed.
+    pub length_range: f64,
     /// Requests to serve, where the case fixes them (otherwise derived, see [`requests`]).
     pub requests: Option<u64>,
     /// Most sequences per step per replica, where the source configured it.
@@ -146,6 +154,8 @@ pub struct ServingCase {
     pub decode_only: bool,
     /// What was measured.
     pub measured: Measured,
+    /// The named parameter this case was used to fit, if any.
+    pub fitted: Option<String>,
 }
 
 /// The serving file has problems; each names the file, the case and the field.
@@ -271,6 +281,16 @@ fn check(r: &RawCase) -> Result<ServingCase, Problems> {
             e.push((field, "is required".into()));
         }
     }
+    if r.fitted.as_deref().is_some_and(|f| f.trim().is_empty()) {
+        e.push(("fitted", "must name the parameter the case fitted".into()));
+    }
+    let length_range = r.length_range.unwrap_or(1.0);
+    if !(length_range > 0.0 && length_range <= 1.0) {
+        e.push((
+            "length_range",
+            format!("{length_range} must be in (0, 1]: lengths are drawn from [range x L, L]"),
+        ));
+    }
     let requests = at_least_one(e, "requests", r.requests);
     let max_num_seqs = at_least_one(e, "max_num_seqs", r.max_num_seqs);
     let max_num_tokens = at_least_one(e, "max_num_tokens", r.max_num_tokens);
@@ -384,11 +404,13 @@ fn check(r: &RawCase) -> Result<ServingCase, Problems> {
             arrivals,
             input_len,
             output_len,
+            length_range,
             requests,
             max_num_seqs,
             max_num_tokens,
             decode_only: r.decode_only.unwrap_or(false),
             measured,
+            fitted: r.fitted.clone(),
         }),
         _ => Err(errs),
     }

@@ -222,7 +222,7 @@ fn predict(
         lengths: Lengths {
             input: c.input_len,
             output: c.output_len,
-            range: 1.0,
+            range: c.length_range,
         },
         requests: u64::from(c.layout.dp),
         seed: 0,
@@ -295,6 +295,8 @@ pub fn validate(cat: &Catalog, cases: &[ServingCase]) -> Vec<ServingResult> {
 pub struct EngineSummary {
     /// The engine; `None` for every case together.
     pub engine: Option<EngineKind>,
+    /// Whether only the cases no parameter was fitted to count.
+    pub unfitted_only: bool,
     /// Cases with a prediction.
     pub cases: usize,
     /// Median absolute relative error (0.1 = 10%).
@@ -304,12 +306,13 @@ pub struct EngineSummary {
 }
 
 /// One summary per engine that has predicted cases (in [`EngineKind::ALL`] order), then one for
-/// every case together.
+/// every case together, then one for the cases no parameter was fitted to (when some were).
 pub fn summaries(results: &[ServingResult]) -> Vec<EngineSummary> {
-    let of = |engine: Option<EngineKind>| {
+    let of = |engine: Option<EngineKind>, unfitted_only: bool| {
         let mut errs: Vec<f64> = results
             .iter()
             .filter(|r| engine.is_none_or(|e| r.case.engine == e))
+            .filter(|r| !unfitted_only || r.case.fitted.is_none())
             .filter_map(ServingResult::scored)
             .filter(|f| f.predicted.is_finite())
             .map(|f| f.error().abs())
@@ -323,15 +326,18 @@ pub fn summaries(results: &[ServingResult]) -> Vec<EngineSummary> {
         let rank = (0.9 * n as f64).ceil() as usize;
         Some(EngineSummary {
             engine,
+            unfitted_only,
             cases: n,
             median_abs_error: median,
             p90_abs_error: errs[rank.clamp(1, n) - 1],
         })
     };
+    let any_fitted = results.iter().any(|r| r.case.fitted.is_some());
     EngineKind::ALL
         .into_iter()
-        .map(Some)
-        .chain([None])
-        .filter_map(of)
+        .map(|e| (Some(e), false))
+        .chain([(None, false)])
+        .chain(any_fitted.then_some((None, true)))
+        .filter_map(|(e, u)| of(e, u))
         .collect()
 }
