@@ -206,8 +206,9 @@ pub struct HostOverhead {
 /// without CUDA graphs and the decodes wait for it. The median |TPOT error| over the six is 30%
 /// at 20 us, 22% at 40-50 us and 26% at 60 us; 45 us. gpt-oss-120b's launch-bound prefills set
 /// it (-53% at none, +2% at 45 us); Llama-3.1-70B's prefills are compute-bound on the A100 and do
-/// not move (-30%); Qwen3-Next's linear-attention layers launch more than the model counts
-/// (-69% at none, -47% at 45 us).
+/// not move (-30%); Qwen3-Next stays low (-69% at none, -47% at 45 us; -41% once its chunked
+/// linear-attention prefill counts flash-linear-attention's eight kernels, and its other small
+/// launches are still not counted).
 pub const EAGER_LAUNCH: Seconds = Seconds::new(45.0e-6);
 
 impl HostOverhead {

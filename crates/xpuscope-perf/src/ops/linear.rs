@@ -19,6 +19,15 @@ use xpuscope_model::model::{LinearAttention, Model};
 /// small attention of this size; across chunks through the state.
 const PREFILL_CHUNK: f64 = 64.0;
 
+/// Kernels of the chunked (prefill) recurrence: flash-linear-attention's
+/// `chunk_gated_delta_rule_fwd` runs `chunk_local_cumsum`, `chunk_scaled_dot_kkt_fwd`,
+/// `solve_tril`, `recompute_w_u_fwd`, `chunk_gated_delta_rule_fwd_h` and `chunk_fwd_o`, after
+/// the L2 norms of the queries and keys (`use_qk_l2norm_in_kernel`): eight launches.
+const PREFILL_RECURRENCE_KERNELS: f64 = 8.0;
+
+/// Kernels of the decode recurrence: `fused_recurrent_gated_delta_rule`, with the norms inside.
+const DECODE_RECURRENCE_KERNELS: f64 = 1.0;
+
 /// FLOPs per state element per decode token: the decay (1), the state's prediction for the key
 /// (2), the rank-one delta update (2) and the read-out for the query (2).
 const DECODE_FLOPS_PER_STATE: f64 = 7.0;
@@ -78,13 +87,18 @@ impl<M: Deref<Target = Model>> Sharded<M> {
             };
             let bytes =
                 x.sequences * state * STATE_BYTES * 2.0 + x.tokens * (2.0 * kw + 2.0 * vw) * ACT16;
+            let launches = if x.causal {
+                PREFILL_RECURRENCE_KERNELS
+            } else {
+                DECODE_RECURRENCE_KERNELS
+            };
             c.kernel(
                 b,
                 OpClass::Attention,
                 x.tokens * per_token,
                 bytes,
                 c.attention,
-                kernels::ATTENTION,
+                launches,
                 times,
             );
         }
