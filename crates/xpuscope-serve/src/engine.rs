@@ -8,7 +8,7 @@
 use xpuscope_model::chip::Chip;
 use xpuscope_model::model::Model;
 use xpuscope_model::units::{Bytes, Seconds};
-use xpuscope_perf::Layout;
+use xpuscope_perf::{Breakdown, Layout};
 
 /// Which engine's scheduler runs the steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,8 +148,9 @@ impl EngineKind {
                 memory_fraction: 0.9,
                 memory_of_free: true,
                 host: HostOverhead::TRTLLM,
-                // Generation batches replay graphs; context steps are launched from C++, whose
-                // per-launch cost the kernel overhead already holds (eager_launch is zero).
+                // Generation batches replay graphs (any batch up to max_batch_size); context steps
+                // are launched from C++, whose per-launch cost the kernel overhead already holds
+                // (eager_launch is zero).
                 graphs: CudaGraphs {
                     max: 2048,
                     by_sequences: true,
@@ -250,13 +251,6 @@ impl HostOverhead {
         self.fixed + self.per_sequence * sequences as f64
     }
 
-    /// The kernels' wall time on a step launched without a CUDA graph: at least the host's
-    /// time to launch them one by one.
-    #[inline]
-    pub fn eager_kernels(&self, kernels: Seconds, launches: f64) -> Seconds {
-        Seconds::new(kernels.get().max(self.eager_launch.get() * launches))
-    }
-
     /// A step's wall time given its kernels' time.
     pub fn step_time(&self, kernels: Seconds, sequences: u64) -> Seconds {
         let host = self.host_time(sequences);
@@ -318,5 +312,44 @@ impl CudaGraphs {
     pub fn eager(&self, sequences: u64, tokens: u64, prefill: bool) -> bool {
         let size = if self.by_sequences { sequences } else { tokens };
         size > self.max || (prefill && !self.prefill)
+    }
+
+    /// Which steps [`CudaGraphs::eager`] picks, in words.
+    pub fn describe(&self) -> String {
+        let unit = if self.by_sequences {
+            "sequences"
+        } else {
+            "tokens"
+        };
+        let prefill = if self.prefill {
+            ""
+        } else {
+            "any step with a prefill, or "
+        };
+        format!("{prefill}over {} {unit}", self.max)
+    }
+}
+
+impl EngineSettings {
+    /// The wall time of a step's kernels (`kernels` over `sequences` sequences and `tokens`
+    /// tokens, `prefill` among them): their own time, or on a step outside the CUDA graphs at
+    /// least the host's time to launch them one by one ([`HostOverhead::eager_launch`]).
+    #[inline]
+    pub fn kernel_wall(
+        &self,
+        kernels: &Breakdown,
+        sequences: u64,
+        tokens: u64,
+        prefill: bool,
+    ) -> Seconds {
+        let gpu = kernels.total();
+        if self.graphs.eager(sequences, tokens, prefill) {
+            Seconds::new(
+                gpu.get()
+                    .max(self.host.eager_launch.get() * kernels.launches()),
+            )
+        } else {
+            gpu
+        }
     }
 }

@@ -464,15 +464,9 @@ pub fn simulate_with_progress<M: Deref<Target = Model> + Clone>(
         }
     ));
     if e.host.eager_launch.get() > 0.0 {
-        let graphs = &e.graphs;
         notes.push(format!(
             "steps outside CUDA graphs ({}) last at least {:.0} us per kernel launched (EAGER_LAUNCH, fitted to SGLang runs)",
-            match (graphs.by_sequences, graphs.prefill) {
-                (true, false) => format!("any step with a prefill, or over {} sequences", graphs.max),
-                (true, true) => format!("over {} sequences", graphs.max),
-                (false, false) => format!("any step with a prefill, or over {} tokens", graphs.max),
-                (false, true) => format!("over {} tokens", graphs.max),
-            },
+            e.graphs.describe(),
             e.host.eager_launch.get() * 1e6
         ));
     }

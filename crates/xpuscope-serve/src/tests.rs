@@ -507,3 +507,38 @@ fn a_capped_rate_across_pools_is_refused_with_a_sentence() {
     .unwrap_err();
     assert!(e.to_string().contains("is not simulated yet"), "{e}");
 }
+
+/// Which steps each engine runs outside its CUDA graphs, and what that costs: vLLM's piecewise
+/// graphs take prefills up to 512 tokens, SGLang's take decode batches only, and a step outside
+/// them lasts at least its launches times `EAGER_LAUNCH` (never for TensorRT-LLM's C++ launches).
+#[test]
+fn steps_outside_cuda_graphs_pay_for_their_launches() {
+    let e = |k: EngineKind| k.defaults(80.0, "NVIDIA H100 SXM5 80GB", false, 1);
+    let (vllm, sglang, trtllm) = (
+        e(EngineKind::Vllm),
+        e(EngineKind::Sglang),
+        e(EngineKind::Trtllm),
+    );
+    assert!(!vllm.graphs.eager(64, 512, true) && vllm.graphs.eager(64, 513, true));
+    assert!(!sglang.graphs.eager(64, 64, false) && sglang.graphs.eager(1, 100, true));
+    assert_eq!(vllm.graphs.describe(), "over 512 tokens");
+    assert_eq!(
+        sglang.graphs.describe(),
+        "any step with a prefill, or over 256 sequences"
+    );
+    // 1,000 launches of kernels that take 10 ms in all.
+    let mut k = xpuscope_perf::Breakdown::default();
+    k.classes[0].time = xpuscope_model::units::Seconds::new(0.010);
+    k.classes[0].launches = 1_000.0;
+    let launch_bound = engine::EAGER_LAUNCH.get() * 1_000.0;
+    assert_eq!(sglang.kernel_wall(&k, 8, 8, false).get(), 0.010);
+    assert_eq!(
+        sglang.kernel_wall(&k, 8, 800, true).get(),
+        launch_bound.max(0.010)
+    );
+    assert!(
+        launch_bound > 0.010,
+        "45 ms of launches outlast 10 ms of kernels"
+    );
+    assert_eq!(trtllm.kernel_wall(&k, 8, 800, true).get(), 0.010);
+}

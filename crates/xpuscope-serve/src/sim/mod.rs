@@ -456,15 +456,12 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
     }
     let seqs = st.batch.len() as u64;
     let gpu = kernels.total();
-    let on_gpu = if p
-        .engine
-        .graphs
-        .eager(seqs, prefill_tokens + decode_tokens, prefill_tokens > 0)
-    {
-        p.engine.host.eager_kernels(gpu, kernels.launches())
-    } else {
-        gpu
-    };
+    let on_gpu = p.engine.kernel_wall(
+        &kernels,
+        seqs,
+        prefill_tokens + decode_tokens,
+        prefill_tokens > 0,
+    );
     let dt = p.engine.host.step_time(on_gpu, seqs);
     let host = p.engine.host.host_time(seqs);
     if p.engine.host.overlapped && host.get() >= on_gpu.get() {
