@@ -542,3 +542,56 @@ fn steps_outside_cuda_graphs_pay_for_their_launches() {
     );
     assert_eq!(trtllm.kernel_wall(&k, 8, 800, true).get(), 0.010);
 }
+
+/// Coasting through pure-decode steps (sim/coast.rs) must change nothing: a run that records a
+/// timeline (which turns coasting off) gives the same figures, to the bit, under every engine,
+/// source of requests and a cache small enough to preempt.
+#[test]
+fn coasting_through_decodes_changes_nothing() {
+    let sources = [
+        Arrivals::Closed { concurrency: 48 },
+        Arrivals::Offline,
+        Arrivals::Open {
+            rate: 30.0,
+            burstiness: 0.5,
+            concurrency: None,
+        },
+    ];
+    let mut preempted = 0;
+    // gpt-oss-20b's prompts are shorter than its sliding window (128 tokens), which its decodes
+    // then cross while coasting.
+    for (engine, model, input, small) in EngineKind::ALL
+        .into_iter()
+        .flat_map(|e| [(e, "llama-3.1-8b", 700, 0.16), (e, "gpt-oss-20b", 60, 0.28)])
+    {
+        for arrivals in sources {
+            for kv_share in [0.9, small] {
+                let mut cfg = config(engine, arrivals, input, 300, 240);
+                cfg.lengths.range = 0.3;
+                cfg.engine.memory_fraction = kv_share;
+                let fast = run("h100-sxm", model, &cfg);
+                cfg.timeline_steps = usize::MAX;
+                let slow = run("h100-sxm", model, &cfg);
+                let (f, s) = (&fast.replica, &slow.replica);
+                let what = format!("{model} {engine:?} {arrivals:?} kv {kv_share}");
+                assert_eq!(f.steps, s.steps, "{what}");
+                assert_eq!(f.duration_s, s.duration_s, "{what}");
+                assert_eq!(f.preemptions, s.preemptions, "{what}");
+                assert_eq!(f.kv_peak_fraction, s.kv_peak_fraction, "{what}");
+                assert_eq!(f.bound_time, s.bound_time, "{what}");
+                assert_eq!(
+                    (f.ttft, f.tpot, f.itl, f.e2e),
+                    (s.ttft, s.tpot, s.itl, s.e2e),
+                    "{what}"
+                );
+                assert_eq!(f.records, s.records, "{what}");
+                assert_eq!(s.timeline.len() as u64, s.steps, "{what}");
+                assert_eq!(s.coasted_steps, 0, "{what}");
+                assert!(f.coasted_steps > 0, "{what}: nothing coasted");
+                preempted += u64::from(f.preemptions > 0);
+            }
+        }
+    }
+    // Under vLLM the small cache preempts, whatever the source of requests.
+    assert!(preempted >= 3, "{preempted}");
+}

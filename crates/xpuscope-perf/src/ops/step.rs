@@ -134,6 +134,23 @@ impl StepShape {
         self.decode_context_windowed += count * self.capped(context);
     }
 
+    /// Cached tokens a bounded layer of this shape's model reads after `tokens` (all of them
+    /// when the attention has no bound).
+    #[inline]
+    pub fn bounded(&self, tokens: u64) -> u64 {
+        self.capped(tokens)
+    }
+
+    /// Adds `count` decode tokens whose contexts add up to `context_sum` and whose
+    /// [`StepShape::bounded`] contexts add up to `bounded_sum`: the same shape as the `count`
+    /// calls of [`StepShape::add_decode`] with those contexts.
+    #[inline]
+    pub fn add_decode_sums(&mut self, count: u64, context_sum: u64, bounded_sum: u64) {
+        self.decodes += count;
+        self.decode_context += context_sum;
+        self.decode_context_windowed += bounded_sum;
+    }
+
     /// Removes a decode added with the same context.
     #[inline]
     pub fn remove_decode(&mut self, context: u64) {

@@ -24,6 +24,7 @@ use crate::ServeError;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
+mod coast;
 mod ranks;
 mod schedule;
 
@@ -160,6 +161,7 @@ pub struct State {
     sync: ranks::RankSync,
     // Counters.
     steps: u64,
+    coasted: u64,
     preemptions: u64,
     batch_sum: u64,
     tokens_sum: u64,
@@ -171,6 +173,8 @@ pub struct State {
     latencies: Vec<(f64, Option<f64>, f64, usize)>,
     /// Scratch list of the requests a step completed.
     done: Vec<usize>,
+    /// Scratch list for coasting: after how many steps requests reach the attention's window.
+    drops: Vec<u64>,
     /// Per completed request, when it was sent, got its first token and finished.
     records: Vec<RequestRecord>,
     input_tokens: u64,
@@ -272,6 +276,7 @@ impl State {
             slot_free_at: 0.0,
             sync: ranks::RankSync::default(),
             steps: 0,
+            coasted: 0,
             preemptions: 0,
             batch_sum: 0,
             tokens_sum: 0,
@@ -280,6 +285,7 @@ impl State {
             gaps: GapHistogram::default(),
             latencies: Vec::with_capacity(n),
             done: Vec::new(),
+            drops: Vec::new(),
             records: Vec::with_capacity(n),
             input_tokens: 0,
             output_tokens: 0,
@@ -384,6 +390,46 @@ impl State {
         self.waiting.push_front(i);
         self.preemptions += 1;
     }
+
+    /// Prices a step whose kernels are `kernels` (`forward` without a draft model's passes)
+    /// over `seqs` sequences, charges its time to what bounded it, advances the clock and counts
+    /// it; returns its wall time.
+    fn advance<M: Deref<Target = Model>>(
+        &mut self,
+        p: &Params<M>,
+        kernels: &xpuscope_perf::Breakdown,
+        forward: Seconds,
+        seqs: u64,
+        prefill_tokens: u64,
+        decode_tokens: u64,
+    ) -> Seconds {
+        let gpu = kernels.total();
+        let on_gpu = p.engine.kernel_wall(
+            kernels,
+            seqs,
+            prefill_tokens + decode_tokens,
+            prefill_tokens > 0,
+        );
+        let dt = p.engine.host.step_time(on_gpu, seqs);
+        let host = p.engine.host.host_time(seqs);
+        if p.engine.host.overlapped && host.get() >= on_gpu.get() {
+            self.bound_time.host += dt;
+        } else {
+            // Launch time the kernels did not hide counts as host time.
+            self.bound_time.charge(kernels.bound(), gpu);
+            self.bound_time.host += Seconds::new(dt.get() - gpu.get());
+        }
+        // Waiting for other attention ranks' prefill chunks happens in the all-to-all.
+        let wait = ranks::rank_wait(p, self, forward, prefill_tokens > 0);
+        self.bound_time.communication += wait;
+        let dt = dt + wait;
+        self.now += dt.get();
+        self.steps += 1;
+        self.batch_sum += seqs;
+        self.tokens_sum += prefill_tokens + decode_tokens;
+        self.peak_blocks = self.peak_blocks.max(p.kv_blocks - self.free_blocks);
+        dt
+    }
 }
 
 /// Runs one step: schedule, price, advance the clock, record tokens. Returns false when there is
@@ -455,31 +501,7 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
         kernels.add_scaled(&one, f64::from(sp.tokens) * sp.draft_fraction);
     }
     let seqs = st.batch.len() as u64;
-    let gpu = kernels.total();
-    let on_gpu = p.engine.kernel_wall(
-        &kernels,
-        seqs,
-        prefill_tokens + decode_tokens,
-        prefill_tokens > 0,
-    );
-    let dt = p.engine.host.step_time(on_gpu, seqs);
-    let host = p.engine.host.host_time(seqs);
-    if p.engine.host.overlapped && host.get() >= on_gpu.get() {
-        st.bound_time.host += dt;
-    } else {
-        // Launch time the kernels did not hide counts as host time.
-        st.bound_time.charge(kernels.bound(), gpu);
-        st.bound_time.host += Seconds::new(dt.get() - gpu.get());
-    }
-    // Waiting for other attention ranks' prefill chunks happens in the all-to-all.
-    let wait = ranks::rank_wait(p, st, forward, prefill_tokens > 0);
-    st.bound_time.communication += wait;
-    let dt = dt + wait;
-    st.now += dt.get();
-    st.steps += 1;
-    st.batch_sum += seqs;
-    st.tokens_sum += prefill_tokens + decode_tokens;
-    st.peak_blocks = st.peak_blocks.max(p.kv_blocks - st.free_blocks);
+    let dt = st.advance(p, &kernels, forward, seqs, prefill_tokens, decode_tokens);
 
     // Tokens come out at the end of the step.
     let now = st.now;
@@ -591,6 +613,7 @@ pub fn step<M: Deref<Target = Model>>(p: &Params<M>, st: &mut State) -> Result<b
             kv_used: used as f64 / p.kv_blocks.max(1) as f64,
         });
     }
+    coast::coast(p, st);
     Ok(true)
 }
 
@@ -617,6 +640,9 @@ pub struct RunStats {
     pub latencies: Vec<(f64, Option<f64>)>,
     /// Engine steps.
     pub steps: u64,
+    /// Of them, pure-decode steps run without visiting each request (`coast`; the figures are
+    /// the same either way).
+    pub coasted_steps: u64,
     /// Preemptions (recomputations).
     pub preemptions: u64,
     /// Sequences per step, on average.
@@ -668,6 +694,7 @@ pub fn run<M: Deref<Target = Model>>(
         e2e: Summary::of(&mut e2e),
         latencies: pairs,
         steps: st.steps,
+        coasted_steps: st.coasted,
         preemptions: st.preemptions,
         mean_batch: st.batch_sum as f64 / st.steps.max(1) as f64,
         mean_tokens_per_step: st.tokens_sum as f64 / st.steps.max(1) as f64,
