@@ -120,11 +120,11 @@ impl CostAssumptions {
             .price
             .as_ref()
             .ok_or_else(|| CostError::NoPrice(chip.id.clone()))?;
-        let tdp = chip
-            .tdp
-            .as_ref()
+        // A power-limited board draws its limit.
+        let watts = chip
+            .board_power()
             .ok_or_else(|| CostError::NoTdp(chip.id.clone()))?;
-        let kw = tdp.value.get() / 1000.0;
+        let kw = watts.get() / 1000.0;
         Ok(ChipHour {
             capital: price.value / (self.depreciation_years * HOURS_PER_YEAR),
             power: Dollars::new(kw * self.utilisation * self.pue * self.electricity_per_kwh),

@@ -359,6 +359,16 @@ impl Chip {
         }
     }
 
+    /// The power the board draws at full load: its power limit where one is set (never above
+    /// the TDP), otherwise its TDP; `None` without a TDP.
+    pub fn board_power(&self) -> Option<Watts> {
+        let tdp = self.tdp.as_ref()?.value;
+        Some(match &self.power_limit {
+            Some(l) if l.value.get() < tdp.get() => l.value,
+            _ => tdp,
+        })
+    }
+
     /// Dense peak throughput in one precision, if known.
     pub fn peak(&self, p: Precision) -> Option<FlopsPerSecond> {
         self.dense[p.index()].as_ref().map(|s| s.value)

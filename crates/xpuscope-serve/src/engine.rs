@@ -212,6 +212,10 @@ pub struct HostOverhead {
 /// launches are still not counted).
 pub const EAGER_LAUNCH: Seconds = Seconds::new(45.0e-6);
 
+/// The simulator's parameters fitted to serving measurements, by name (a serving case's
+/// `fitted` field names one of them).
+pub const FITTED_PARAMETERS: [&str; 1] = ["EAGER_LAUNCH"];
+
 impl HostOverhead {
     /// vLLM V1: scheduling and output processing run between steps (`async_scheduling` is
     /// False by default). No source gives a per-step time in milliseconds: vLLM's v0.6.0 post
@@ -331,6 +335,17 @@ impl CudaGraphs {
 }
 
 impl EngineSettings {
+    /// Sets the sequence cap as a user does (`--max-num-seqs`, `max_running_requests`,
+    /// `max_batch_size`): no longer derived from the pool, and under vLLM the CUDA graphs then
+    /// captured follow it (`max_cudagraph_capture_size = min(2 x max_num_seqs, 512)`).
+    pub fn set_max_num_seqs(&mut self, n: u64) {
+        self.max_num_seqs = n;
+        self.derive_max_seqs = false;
+        if self.kind == EngineKind::Vllm {
+            self.graphs.max = (2 * n).min(512);
+        }
+    }
+
     /// The wall time of a step's kernels (`kernels` over `sequences` sequences and `tokens`
     /// tokens, `prefill` among them): their own time, or on a step outside the CUDA graphs at
     /// least the host's time to launch them one by one ([`HostOverhead::eager_launch`]).

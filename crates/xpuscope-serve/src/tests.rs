@@ -541,6 +541,16 @@ fn steps_outside_cuda_graphs_pay_for_their_launches() {
         "45 ms of launches outlast 10 ms of kernels"
     );
     assert_eq!(trtllm.kernel_wall(&k, 8, 800, true).get(), 0.010);
+    // A user's sequence cap moves vLLM's captured sizes with it (twice the cap, at most 512).
+    let mut capped = vllm;
+    capped.set_max_num_seqs(64);
+    assert_eq!(capped.graphs.max, 128);
+    assert!(capped.graphs.eager(64, 129, false) && !capped.graphs.eager(64, 128, false));
+    capped.set_max_num_seqs(4096);
+    assert_eq!(capped.graphs.max, 512);
+    let mut sg = sglang;
+    sg.set_max_num_seqs(64);
+    assert_eq!((sg.graphs.max, sg.derive_max_seqs), (256, false));
 }
 
 /// Coasting through pure-decode steps (sim/coast.rs) must change nothing: a run that records a

@@ -262,11 +262,9 @@ pub fn costs(req: &PlanRequest, d: &Deployment<'_>) -> Costs {
             Some(pr) => c.capex_usd = c.capex_usd.map(|x| x + n * pr.value.get()),
             None => c.capex_usd = None,
         }
-        match &chip.tdp {
-            Some(t) => {
-                c.power_kw = c
-                    .power_kw
-                    .map(|x| x + n * t.value.get() / 1e3 * req.cost.pue);
+        match chip.board_power() {
+            Some(w) => {
+                c.power_kw = c.power_kw.map(|x| x + n * w.get() / 1e3 * req.cost.pue);
             }
             None => {
                 c.power_kw = None;

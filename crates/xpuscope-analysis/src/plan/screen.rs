@@ -108,12 +108,15 @@ impl<'a> Rank<'a> {
             shape.add_prefill(chunk, 0);
             left -= chunk;
         }
-        let kernels = self.ev.step(&shape).total();
-        self.config
-            .engine
-            .host
-            .step_time(kernels, shape.sequences())
-            .get()
+        // As the simulator prices a step: outside the CUDA graphs, at least its launches.
+        let engine = &self.config.engine;
+        let kernels = engine.kernel_wall(
+            &self.ev.step(&shape),
+            shape.sequences(),
+            shape.tokens(),
+            prefill > 0,
+        );
+        engine.host.step_time(kernels, shape.sequences()).get()
     }
 
     fn decodes_in_flight(&self) -> u64 {

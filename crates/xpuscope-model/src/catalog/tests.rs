@@ -620,6 +620,19 @@ fn a_power_limit_lowers_the_clock_by_the_cube_root_and_needs_a_higher_tdp() {
     let cat = load(&with("tdp_w = 1000\npower_limit_w = 700")).unwrap();
     let chip = cat.chip("toy").unwrap();
     assert!((chip.clock_fraction() - 0.7f64.cbrt()).abs() < 1e-12);
+    // It draws its limit, which cost and fleet power use.
+    assert_eq!(chip.board_power().unwrap().get(), 700.0);
+    let unlimited = load(&with("tdp_w = 1000")).unwrap();
+    assert_eq!(
+        unlimited.chip("toy").unwrap().board_power().unwrap().get(),
+        1000.0
+    );
+    assert!(load(GOOD)
+        .unwrap()
+        .chip("toy")
+        .unwrap()
+        .board_power()
+        .is_none());
     // The catalogue keeps the datasheet's peak; the cost model scales it.
     assert_eq!(chip.peak(Precision::Bf16).unwrap().tflops(), 100.0);
     assert_eq!(

@@ -124,8 +124,7 @@ impl ServeOptions {
                     "--max-num-seqs must be at least 1",
                 ));
             }
-            engine.max_num_seqs = n;
-            engine.derive_max_seqs = false;
+            engine.set_max_num_seqs(n);
         }
         if let Some(n) = self.max_num_tokens {
             if n == 0 {

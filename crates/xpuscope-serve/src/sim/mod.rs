@@ -419,8 +419,14 @@ impl State {
             self.bound_time.charge(kernels.bound(), gpu);
             self.bound_time.host += Seconds::new(dt.get() - gpu.get());
         }
-        // Waiting for other attention ranks' prefill chunks happens in the all-to-all.
-        let wait = ranks::rank_wait(p, self, forward, prefill_tokens > 0);
+        // Waiting for other attention ranks' prefill chunks happens in the all-to-all. The
+        // forward's wall time is the step's own unless a draft model added passes to it.
+        let forward_wall = if p.speculative.is_none() {
+            on_gpu
+        } else {
+            forward
+        };
+        let wait = ranks::rank_wait(p, self, forward_wall, prefill_tokens > 0);
         self.bound_time.communication += wait;
         let dt = dt + wait;
         self.now += dt.get();

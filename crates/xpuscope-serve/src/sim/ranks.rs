@@ -22,7 +22,8 @@ pub(super) struct RankSync {
 }
 
 /// How long this step waits for the other ranks' prefill chunks ([`RankSync`]); records what
-/// this rank's own chunk added when it has one.
+/// this rank's own chunk added when it has one. `forward` is the wall time of the step's
+/// forward pass, launch floor included (`EngineSettings::kernel_wall`).
 pub(super) fn rank_wait<M: Deref<Target = Model>>(
     p: &Params<M>,
     st: &mut State,
@@ -33,11 +34,16 @@ pub(super) fn rank_wait<M: Deref<Target = Model>>(
         return Seconds::ZERO;
     }
     if has_prefill {
-        // What the chunks added: the step's forward against the same step without them.
-        let base = if st.without_prefill.is_empty() {
+        // What the chunks added: the step's forward against the same step without them, each
+        // at its wall time (a step without a prefill may replay a graph where this one may not).
+        let w = &st.without_prefill;
+        let base = if w.is_empty() {
             0.0
         } else {
-            p.evaluator.step(&st.without_prefill).total().get()
+            let kernels = p.evaluator.step(w);
+            p.engine
+                .kernel_wall(&kernels, w.sequences(), w.tokens(), false)
+                .get()
         };
         st.sync.prefill_steps += 1;
         st.sync.added_sum += (forward.get() - base).max(0.0);

@@ -123,6 +123,7 @@ dp = 8
 input_len = 10
 output_len = 10
 tpot_ms = 20
+fitted = "EAGER_LUNCH"
 "#,
             &[
                 "case `a`, field `assumptions`",
@@ -131,6 +132,7 @@ tpot_ms = 20
                 "case `a`, field `concurrency`",
                 "case `b`, field `source`",
                 "case `b`, field `output_tokens_per_s`: a Poisson case",
+                "case `b`, field `fitted`: `EAGER_LUNCH` is not a fitted serving parameter; the simulator fits EAGER_LAUNCH",
             ],
         );
         check_err(

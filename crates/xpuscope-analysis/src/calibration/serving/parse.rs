@@ -281,8 +281,17 @@ fn check(r: &RawCase) -> Result<ServingCase, Problems> {
             e.push((field, "is required".into()));
         }
     }
-    if r.fitted.as_deref().is_some_and(|f| f.trim().is_empty()) {
-        e.push(("fitted", "must name the parameter the case fitted".into()));
+    if let Some(f) = r.fitted.as_deref() {
+        let known = xpuscope_serve::engine::FITTED_PARAMETERS;
+        if !known.contains(&f) {
+            e.push((
+                "fitted",
+                format!(
+                    "`{f}` is not a fitted serving parameter; the simulator fits {}",
+                    known.join(", ")
+                ),
+            ));
+        }
     }
     let length_range = r.length_range.unwrap_or(1.0);
     if !(length_range > 0.0 && length_range <= 1.0) {

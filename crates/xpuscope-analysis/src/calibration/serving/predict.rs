@@ -108,8 +108,7 @@ fn arrivals(c: &ServingCase) -> Arrivals {
 fn engine_settings(c: &ServingCase, defaults: EngineSettings) -> EngineSettings {
     let mut e = defaults;
     if let Some(n) = c.max_num_seqs {
-        e.max_num_seqs = n;
-        e.derive_max_seqs = false;
+        e.set_max_num_seqs(n);
     }
     if let Some(n) = c.max_num_tokens {
         e.max_num_tokens = n;
