@@ -224,9 +224,9 @@ fn past_the_queue_a_simulation_gets_503_with_retry_after() {
     };
     let app = app_with(settings);
     // Speculative decoding keeps the simulator stepping through every decode (it does not
-    // coast), so this run takes long enough to hold the place.
+    // coast), so this run (about a second) holds the place long enough.
     let slow = json!({"chip": "h100-sxm", "model": "llama-3.1-8b", "options": {
-        "deployment": {"input_len": 2048, "output_len": 512}, "concurrency": 64, "requests": 20000,
+        "deployment": {"input_len": 2048, "output_len": 512}, "concurrency": 64, "requests": 90000,
         "speculative_tokens": 3, "acceptance": 0.6}})
     .to_string();
     let statuses = rt.block_on(async {

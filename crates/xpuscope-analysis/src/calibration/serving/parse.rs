@@ -71,6 +71,10 @@ struct RawCase {
     max_num_seqs: Option<u64>,
     /// Most tokens per step, as the source configured it.
     max_num_tokens: Option<u64>,
+    /// Share of memory for the KV cache, as the source configured it (TensorRT-LLM's
+    /// `kv_cache_free_gpu_mem_fraction`, vLLM's `gpu_memory_utilization`, SGLang's
+    /// `mem_fraction_static`; each engine reads it as it does its own default).
+    memory_fraction: Option<f64>,
     /// Whether the measured chips only decode, prompts prefilled elsewhere (disaggregated
     /// serving): requests arrive with their prompt's cache and first token.
     decode_only: Option<bool>,
@@ -150,6 +154,8 @@ pub struct ServingCase {
     pub max_num_seqs: Option<u64>,
     /// Most tokens per step, where the source configured it.
     pub max_num_tokens: Option<u64>,
+    /// The engine's memory share, where the source states it.
+    pub memory_fraction: Option<f64>,
     /// The measured chips only decode; their prompts were prefilled on other chips.
     pub decode_only: bool,
     /// What was measured.
@@ -293,6 +299,11 @@ fn check(r: &RawCase) -> Result<ServingCase, Problems> {
             ));
         }
     }
+    if let Some(f) = r.memory_fraction {
+        if !(f > 0.0 && f <= 1.0) {
+            e.push(("memory_fraction", format!("{f} must be in (0, 1]")));
+        }
+    }
     let length_range = r.length_range.unwrap_or(1.0);
     if !(length_range > 0.0 && length_range <= 1.0) {
         e.push((
@@ -417,6 +428,7 @@ fn check(r: &RawCase) -> Result<ServingCase, Problems> {
             requests,
             max_num_seqs,
             max_num_tokens,
+            memory_fraction: r.memory_fraction,
             decode_only: r.decode_only.unwrap_or(false),
             measured,
             fitted: r.fitted.clone(),

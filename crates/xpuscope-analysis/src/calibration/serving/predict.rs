@@ -113,6 +113,9 @@ fn engine_settings(c: &ServingCase, defaults: EngineSettings) -> EngineSettings 
     if let Some(n) = c.max_num_tokens {
         e.max_num_tokens = n;
     }
+    if let Some(f) = c.memory_fraction {
+        e.memory_fraction = f;
+    }
     e
 }
 
