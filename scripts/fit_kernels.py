@@ -19,6 +19,19 @@ It then scores that three-figure model on every row of the table with n, k >= 25
 p90 of |predicted / measured - 1|) and writes catalog/kernels/gemm.toml. The tables themselves
 are not copied into the repository: run this script to regenerate the figures.
 
+It also reduces TensorRT-LLM's all-reduce tables (`comm/trtllm/*/custom_allreduce_perf.parquet`,
+BF16, 2-16 GPUs of one NVLink node) to the three figures the cost model prices an engine's
+all-reduce with on that chip and GPU count (`AllReduceFigures::time` in
+crates/xpuscope-model/src/chip.rs):
+
+- small_us: the median time of messages of 64 KiB or less (the one-shot kernels' floor);
+- latency_us and bandwidth_gbs: a least-squares fit in log time of `latency + bytes / bandwidth`
+  over messages of 256 KiB to 256 MiB, the sizes a step's hidden states take;
+
+an all-reduce then takes `small` up to 64 KiB, the fitted line from 256 KiB, and the geometric
+interpolation between. It writes them, with that curve's median and largest |error| over every
+message up to 256 MiB, to catalog/kernels/allreduce.toml.
+
 With --moe it also fits, and prints, the two model-wide expert-width parameters of
 crates/xpuscope-perf/src/efficiency.rs from the grouped-GEMM (MoE) tables.
 
@@ -39,6 +52,14 @@ import pandas as pd
 VERSION = "0.12.0"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "catalog", "kernels", "gemm.toml")
+OUT_ALLREDUCE = os.path.join(ROOT, "catalog", "kernels", "allreduce.toml")
+# Message sizes (bytes) below which an all-reduce takes the small-message time, and from which
+# it follows the fitted line (the Rust side holds the same two numbers).
+SMALL_MESSAGE, LINE_FROM = 2**16, 2**18
+# PCIe systems' all-reduce tables time that host's PCIe topology, not the chip: the L40S table
+# gives 3 GB/s over 4 GPUs, which cannot give TensorRT-LLM 0.17's 1,209 tokens/s for Llama 3.1
+# 70B at TP 4 on L40S (catalog/calibration/modern.toml). They are not written.
+PCIE_SYSTEMS = {"l40s", "l4", "rtx_pro_6000_server", "a100_pcie", "h100_pcie"}
 
 # AIConfigurator system name -> catalogue chip id (only systems the catalogue holds).
 SYSTEMS = {
@@ -173,6 +194,74 @@ def fit_moe(systems):
             print(f"expert_width_{col} = {np.exp(np.mean(np.log(w0))):.0f} (geometric mean)")
 
 
+def allreduce_time(size, small, lat, bw):
+    """The cost model's all-reduce curve (see the module docstring)."""
+    line = lambda b: lat + b / bw
+    x = np.clip(np.log(size / SMALL_MESSAGE) / np.log(LINE_FROM / SMALL_MESSAGE), 0.0, 1.0)
+    between = small ** (1 - x) * line(LINE_FROM) ** x
+    return np.where(size <= SMALL_MESSAGE, small, np.where(size >= LINE_FROM, line(size), between))
+
+
+def fit_allreduce(systems):
+    """Per (chip, GPU count): the figures of TensorRT-LLM's custom all-reduce (see the module)."""
+    from scipy.optimize import least_squares
+
+    rows = []
+    for system, chip_id in SYSTEMS.items():
+        if system in PCIE_SYSTEMS:
+            continue
+        tables = sorted(glob.glob(os.path.join(systems, "data", system, "comm", "trtllm", "*",
+                                               "custom_allreduce_perf.parquet")))
+        if not tables:
+            continue
+        table = tables[-1]
+        version = table.split(os.sep)[-2]
+        d = pd.read_parquet(table)
+        d = d[d.allreduce_dtype == "bfloat16"]
+        for n, g in d.groupby("num_gpus"):
+            size = g.message_size.to_numpy(float) * 2.0  # the tables count BF16 elements
+            t = g.latency.to_numpy(float) * 1e-3  # milliseconds
+            small = float(np.median(t[size <= SMALL_MESSAGE]))
+            mid = (size >= LINE_FROM) & (size <= 2**28)
+            fitted = least_squares(
+                lambda p: np.log((p[0] * 1e-6 + size[mid] / (p[1] * 1e9)) / t[mid]),
+                [10.0, 200.0], bounds=([0.0, 0.1], [1000.0, 10000.0]))
+            lat, bw = fitted.x[0] * 1e-6, fitted.x[1] * 1e9
+            scored = size <= 2**28
+            err = np.abs(allreduce_time(size[scored], small, lat, bw) / t[scored] - 1)
+            rows.append(dict(chip=chip_id, gpus=int(n), small_us=small * 1e6, latency_us=lat * 1e6,
+                             bandwidth_gbs=bw / 1e9, system=system, version=version,
+                             sizes=int(scored.sum()), median_error=float(np.median(err)),
+                             max_error=float(err.max())))
+            print(f"{chip_id:24s} all-reduce x{n}: {small * 1e6:4.1f} us small, {lat * 1e6:5.1f} us "
+                  f"+ bytes / {bw / 1e9:5.0f} GB/s  median |error| {np.median(err):.1%} "
+                  f"max {err.max():.1%}")
+    with open(OUT_ALLREDUCE, "w") as f:
+        f.write(
+            "# Per-chip all-reduce figures, fitted from NVIDIA AIConfigurator's measured TensorRT-LLM\n"
+            f"# custom all-reduce tables (PyPI aiconfigurator-core {VERSION}, Apache-2.0;\n"
+            "# https://github.com/ai-dynamo/aiconfigurator). Generated by scripts/fit_kernels.py: do\n"
+            "# not edit by hand, run the script. The tables are not copied here.\n"
+            "#\n"
+            "# An all-reduce of `bytes` (BF16) over `gpus` chips of one node takes small_us up to\n"
+            "# 64 KiB, latency_us + bytes / bandwidth_gbs (algorithm bandwidth; a log-space\n"
+            "# least-squares fit over 256 KiB to 256 MiB) from 256 KiB, and the geometric\n"
+            "# interpolation between; median_error and max_error are of that curve over every\n"
+            "# message up to 256 MiB.\n"
+        )
+        for r in rows:
+            f.write(
+                f"\n[[allreduce]]\nchip = \"{r['chip']}\"\ngpus = {r['gpus']}\n"
+                f"small_us = {r['small_us']:.1f}\nlatency_us = {r['latency_us']:.1f}\n"
+                f"bandwidth_gbs = {r['bandwidth_gbs']:.0f}\ngrade = \"derived\"\n"
+                f"source = \"aiconfigurator-core {VERSION}: systems/data/{r['system']}/comm/trtllm/"
+                f"{r['version']}/custom_allreduce_perf.parquet, bfloat16\"\n"
+                f"sizes = {r['sizes']}\nmedian_error = {r['median_error']:.3f}\n"
+                f"max_error = {r['max_error']:.3f}\n"
+            )
+    print(f"wrote {OUT_ALLREDUCE}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--wheel", help="a downloaded aiconfigurator_core wheel")
@@ -186,6 +275,7 @@ def main():
         systems = os.path.join(tmp, "aiconfigurator_core", "systems")
         if args.moe:
             fit_moe(systems)
+        fit_allreduce(systems)
         for system, chip_id in SYSTEMS.items():
             tables = sorted(glob.glob(os.path.join(systems, "data", system, "gemm", "trtllm", "*",
                                                    "gemm_perf.parquet")))

@@ -296,6 +296,56 @@ pub struct Chip {
     /// The measured share of peak memory bandwidth a streaming kernel reaches on this chip
     /// (`catalog/kernels/stream.toml`), where one was measured.
     pub stream: Option<StreamFigure>,
+    /// What an engine's all-reduce inside one node measured on this chip, by GPU count
+    /// (`catalog/kernels/allreduce.toml`); empty where none was measured.
+    pub allreduce: Vec<AllReduceFigures>,
+}
+
+/// What an inference engine's all-reduce of BF16 hidden states over `gpus` chips of one node
+/// takes, reduced from a measured table of message sizes ([`AllReduceFigures::time`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllReduceFigures {
+    /// Chips in the group.
+    pub gpus: u32,
+    /// The time of small messages (up to [`AllReduceFigures::SMALL_MESSAGE`]): the one-shot
+    /// kernels' floor.
+    pub small: crate::units::Seconds,
+    /// The fixed term of the line fitted over messages of 256 KiB to 256 MiB.
+    pub latency: crate::units::Seconds,
+    /// That line's algorithm bandwidth (message bytes per second).
+    pub bandwidth: BytesPerSecond,
+    /// How far the figures can be trusted (`derived` for a fit to a measured table).
+    pub grade: crate::sourced::Grade,
+    /// Where the table is.
+    pub source: String,
+    /// Message sizes fitted, and the formula's median and largest |error| over them.
+    pub fit: Option<(u64, f64, f64)>,
+}
+
+impl AllReduceFigures {
+    /// Messages up to this many bytes take the small-message time.
+    pub const SMALL_MESSAGE: f64 = 65_536.0;
+    /// Messages from this many bytes follow the fitted line.
+    pub const LINE_FROM: f64 = 262_144.0;
+
+    /// The time of an all-reduce of `bytes`: the small-message time up to 64 KiB, the fitted
+    /// line `latency + bytes / bandwidth` from 256 KiB, and between them the geometric
+    /// interpolation of the two in the message size (the engines switch from one-shot kernels
+    /// to two-shot ones there). `scripts/fit_kernels.py` scores the same curve.
+    pub fn time(&self, bytes: f64) -> crate::units::Seconds {
+        let line = |b: f64| self.latency.get() + b / self.bandwidth.get();
+        let small = self.small.get();
+        let t = if bytes <= Self::SMALL_MESSAGE {
+            small
+        } else if bytes >= Self::LINE_FROM {
+            line(bytes)
+        } else {
+            let x =
+                (bytes / Self::SMALL_MESSAGE).ln() / (Self::LINE_FROM / Self::SMALL_MESSAGE).ln();
+            small.powf(1.0 - x) * line(Self::LINE_FROM).powf(x)
+        };
+        crate::units::Seconds::new(t)
+    }
 }
 
 /// What a streaming kernel (STREAM, BabelStream, a large copy) measured on one chip reaches, as
@@ -336,6 +386,11 @@ pub struct GemmFigures {
 }
 
 impl Chip {
+    /// The measured all-reduce figures over `gpus` chips of one node, if the catalogue has them.
+    pub fn allreduce_figures(&self, gpus: u32) -> Option<&AllReduceFigures> {
+        self.allreduce.iter().find(|a| a.gpus == gpus)
+    }
+
     /// The measured GEMM figures for a compute precision, if the catalogue has them.
     pub fn gemm_figures(&self, p: Precision) -> Option<&GemmFigures> {
         self.gemm.iter().find(|g| g.precision == p)

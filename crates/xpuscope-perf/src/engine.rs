@@ -9,11 +9,19 @@ use crate::efficiency::Efficiency;
 use xpuscope_model::units::Seconds;
 
 /// Small-message latency of the one-shot custom all-reduce kernels of vLLM, SGLang and
-/// TensorRT-LLM on NVLink: they write to peers' buffers directly instead of running NCCL's
-/// protocol. Reported, not fitted: PyTorch's one-shot kernel measured about 17 us on 8 GPUs in
+/// TensorRT-LLM: they write to peers' buffers directly instead of running NCCL's protocol.
+/// Reported, not fitted: PyTorch's one-shot kernel measured about 17 us on 8 GPUs in
 /// pytorch/pytorch#131739 (its PR #114001 showed 6-15 us), and NCCL's NVLS about 6 us on 2 H100s
-/// under CUDA graphs (NVIDIA/nccl#1259). 12 us sits inside that range.
+/// under CUDA graphs (NVIDIA/nccl#1259). 12 us sits inside that range. It prices chips of vendors
+/// with no measured table; NVIDIA chips without their own figures take
+/// [`NVLINK_ALLREDUCE_LATENCY`].
 pub const CUSTOM_ALLREDUCE_LATENCY: Seconds = Seconds::new(12e-6);
+
+/// The same on NVIDIA's NVLink chips that have no all-reduce table of their own (H20, H800, ...):
+/// measured, not fitted. TensorRT-LLM's all-reduce of 64 KiB or less over 8 GPUs takes 3.5 us on
+/// H100 and H200, 4.4-5.7 us on B200, B300 and GB300 and 6.1 us on A100
+/// (`catalog/kernels/allreduce.toml`, `small_us`); 5 us is their median.
+pub const NVLINK_ALLREDUCE_LATENCY: Seconds = Seconds::new(5e-6);
 
 /// A serving engine's behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -66,6 +74,16 @@ impl Engine {
         !matches!(self, Engine::Training)
     }
 
+    /// Whether its tensor-parallel all-reduces are the chip's measured ones where the catalogue
+    /// has them (`catalog/kernels/allreduce.toml`: TensorRT-LLM's custom all-reduce): current
+    /// engines. vLLM's and SGLang's, timed in the same package on 8 H100s under CUDA graphs, agree
+    /// within about 10% (3.7-5.1 us for small messages against 3.5, 178-198 us for 32 MiB against
+    /// 197). TensorRT-LLM 0.5 and the training stacks use NCCL, which the formula with its fitted
+    /// figures prices.
+    pub fn measured_allreduce(self) -> bool {
+        matches!(self, Engine::Modern)
+    }
+
     /// Fraction of 16-bit peak its attention kernels reach.
     pub fn attention_efficiency(self, eff: &Efficiency) -> f64 {
         match self {
@@ -75,10 +93,12 @@ impl Engine {
     }
 
     /// Latency of one small all-reduce inside a scale-up domain: NCCL's
-    /// ([`Efficiency::collective_latency`], fitted to nccl-tests) for TensorRT-LLM 0.5, and
-    /// [`CUSTOM_ALLREDUCE_LATENCY`] for engines with one-shot custom all-reduce kernels.
-    pub fn allreduce_latency(self, eff: &Efficiency) -> Seconds {
+    /// ([`Efficiency::collective_latency`], fitted to nccl-tests) for TensorRT-LLM 0.5, and for
+    /// engines with one-shot custom all-reduce kernels [`NVLINK_ALLREDUCE_LATENCY`] on NVIDIA
+    /// chips (`nvidia`), [`CUSTOM_ALLREDUCE_LATENCY`] on others.
+    pub fn allreduce_latency(self, eff: &Efficiency, nvidia: bool) -> Seconds {
         match self {
+            Engine::Modern if nvidia => NVLINK_ALLREDUCE_LATENCY,
             Engine::Modern => CUSTOM_ALLREDUCE_LATENCY,
             Engine::TrtLlm05 | Engine::Training => eff.collective_latency,
         }

@@ -7,7 +7,7 @@
 
 use crate::efficiency::Efficiency;
 use crate::PerfError;
-use xpuscope_model::chip::{Chip, Precision};
+use xpuscope_model::chip::{AllReduceFigures, Chip, Precision};
 use xpuscope_model::units::{Bytes, BytesPerSecond, FlopsPerSecond};
 
 /// What the cost model needs to know about a chip.
@@ -42,6 +42,8 @@ pub struct Hardware {
     pub network_known: bool,
     /// Fraction of peak a large 16-bit GEMM reaches on this vendor's chips.
     pub gemm_efficiency: f64,
+    /// Whether the chip is NVIDIA's (whose engines' all-reduce the measured tables describe).
+    pub nvidia: bool,
     /// Whether that fraction is fitted to this vendor's measurements.
     pub gemm_calibrated: bool,
     /// The chip's own measured GEMM figures by compute precision ([`Precision::index`]), where
@@ -58,7 +60,13 @@ pub struct Hardware {
     pub power_limit: Option<(f64, f64)>,
     /// The share of the rated compute clock it runs at (1 without a power limit).
     pub clock: f64,
+    /// An inference engine's measured all-reduce over 2, 4, 8 and 16 chips of one node
+    /// (`catalog/kernels/allreduce.toml`), where the catalogue has it.
+    pub allreduce_measured: [Option<AllReduceFigures>; 4],
 }
+
+/// The group sizes measured all-reduce figures are kept for, in `Hardware::allreduce_measured`.
+const ALLREDUCE_GROUPS: [u32; 4] = [2, 4, 8, 16];
 
 /// A chip's measured GEMM figures in one precision (`catalog/kernels/gemm.toml`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -168,6 +176,7 @@ impl Hardware {
             network_known: network.is_some(),
             gemm_efficiency: eff.gemm_for_vendor(&chip.vendor),
             gemm_calibrated: Efficiency::vendor_is_calibrated(&chip.vendor),
+            nvidia: chip.vendor.to_ascii_lowercase().starts_with("nvidia"),
             memory_fraction,
             memory_measured: chip.stream.is_some(),
             power_limit: chip
@@ -176,6 +185,7 @@ impl Hardware {
                 .zip(chip.tdp.as_ref())
                 .map(|(l, t)| (l.value.get(), t.value.get())),
             clock,
+            allreduce_measured: ALLREDUCE_GROUPS.map(|n| chip.allreduce_figures(n).cloned()),
             gemm_measured: Precision::ALL.map(|p| {
                 // FP16 and BF16 run on the same tensor units at the same rate: a table of either
                 // serves both.
@@ -206,6 +216,16 @@ impl Hardware {
     #[inline]
     pub fn rated_peak(&self, p: Precision) -> FlopsPerSecond {
         self.peak[p.index()] * (1.0 / self.clock)
+    }
+
+    /// The chip's measured all-reduce over `n` chips of one scale-up domain, if any.
+    #[inline]
+    pub fn measured_allreduce(&self, n: u32) -> Option<&AllReduceFigures> {
+        if n > self.domain {
+            return None;
+        }
+        let i = ALLREDUCE_GROUPS.iter().position(|&g| g == n)?;
+        self.allreduce_measured[i].as_ref()
     }
 
     /// The chip's measured GEMM figures in a compute precision, if any.

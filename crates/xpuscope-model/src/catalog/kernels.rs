@@ -1,13 +1,14 @@
-//! Attaching measured kernel figures (`[[gemm]]` and `[[stream]]` entries, from any catalogue
-//! file) to the chips they name, once every file is read. A later entry for the same chip (and,
-//! for GEMMs, precision) replaces an earlier one. Field checks are `validate::kernels`'.
+//! Attaching measured kernel figures (`[[gemm]]`, `[[stream]]` and `[[allreduce]]` entries, from
+//! any catalogue file) to the chips they name, once every file is read. A later entry for the
+//! same chip (and, for GEMMs, precision; for all-reduces, GPU count) replaces an earlier one. Field checks are `validate::kernels`'.
 
 use toml::Spanned;
 
 use super::raw::RawFile;
 use super::validate::{self, line_of, ValidationContext};
 use super::{suggest, CatalogFile, CatalogIssue};
-use crate::chip::Chip;
+use crate::chip::{AllReduceFigures, Chip};
+use crate::sourced::Grade;
 
 /// Validates every kernel-figure entry of `files` and attaches it to its chip in `chips`.
 pub(super) fn attach(
@@ -26,6 +27,59 @@ pub(super) fn attach(
             one(chips, file, s, issues, validate::stream, |chip, figure| {
                 chip.stream = Some(figure);
             });
+        }
+        for a in &raw.allreduce {
+            one(
+                chips,
+                file,
+                a,
+                issues,
+                validate::allreduce,
+                |chip, figures| {
+                    chip.allreduce.retain(|f| f.gpus != figures.gpus);
+                    chip.allreduce.push(figures);
+                },
+            );
+        }
+    }
+    borrow_allreduce(chips);
+}
+
+/// A chip without all-reduce figures of its own takes those measured on a chip of the same
+/// vendor and architecture with the same scale-up bandwidth (the H20 those of the H100: the same
+/// NVLink 4 at 900 GB/s, the same engines' kernels), graded `estimate` and saying so: otherwise a
+/// chip that was measured would pay its engine's real all-reduce and its twin the formula's,
+/// and a comparison of the two would show the difference in data, not in chips.
+fn borrow_allreduce(chips: &mut [Chip]) {
+    let key = |c: &Chip| {
+        Some((
+            c.vendor.to_ascii_lowercase(),
+            c.architecture.as_ref()?.value.to_ascii_lowercase(),
+            c.scale_up_bandwidth()?.get().round() as u64,
+        ))
+    };
+    let donors: Vec<(_, String, Vec<AllReduceFigures>)> = chips
+        .iter()
+        .filter(|c| {
+            !c.allreduce.is_empty() && c.allreduce.iter().all(|a| a.grade != Grade::Estimate)
+        })
+        .filter_map(|c| Some((key(c)?, c.id.clone(), c.allreduce.clone())))
+        .collect();
+    for chip in chips.iter_mut().filter(|c| c.allreduce.is_empty()) {
+        let Some(k) = key(chip) else { continue };
+        if let Some((_, donor, figures)) = donors.iter().find(|(dk, _, _)| *dk == k) {
+            chip.allreduce = figures
+                .iter()
+                .map(|f| AllReduceFigures {
+                    grade: Grade::Estimate,
+                    source: format!(
+                        "as measured on `{donor}` (same vendor, architecture and scale-up \
+                         bandwidth): {}",
+                        f.source
+                    ),
+                    ..f.clone()
+                })
+                .collect();
         }
     }
 }

@@ -178,12 +178,13 @@ impl Catalog {
             let Some(mut raw) = parse_file(file, &mut issues) else {
                 continue;
             };
-            if !raw.gemm.is_empty() || !raw.stream.is_empty() {
+            if !raw.gemm.is_empty() || !raw.stream.is_empty() || !raw.allreduce.is_empty() {
                 gemms.push((
                     file,
                     raw::RawFile {
                         gemm: std::mem::take(&mut raw.gemm),
                         stream: std::mem::take(&mut raw.stream),
+                        allreduce: std::mem::take(&mut raw.allreduce),
                         ..Default::default()
                     },
                 ));

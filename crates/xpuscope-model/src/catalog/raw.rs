@@ -24,6 +24,23 @@ pub struct RawFile {
     pub gemm: Vec<Spanned<RawGemm>>,
     #[serde(default)]
     pub stream: Vec<Spanned<RawStream>>,
+    #[serde(default)]
+    pub allreduce: Vec<Spanned<RawAllReduce>>,
+}
+
+/// A measured all-reduce for one chip and GPU count (`catalog/kernels/allreduce.toml`).
+#[derive(Debug, Deserialize, Default)]
+pub struct RawAllReduce {
+    pub chip: Option<Spanned<String>>,
+    pub gpus: Option<Spanned<u32>>,
+    pub small_us: Option<Spanned<f64>>,
+    pub latency_us: Option<Spanned<f64>>,
+    pub bandwidth_gbs: Option<Spanned<f64>>,
+    pub grade: Option<Spanned<String>>,
+    pub source: Option<Spanned<String>>,
+    pub sizes: Option<Spanned<u64>>,
+    pub median_error: Option<Spanned<f64>>,
+    pub max_error: Option<Spanned<f64>>,
 }
 
 /// A measured streaming bandwidth for one chip (`catalog/kernels/stream.toml`).

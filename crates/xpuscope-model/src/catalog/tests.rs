@@ -165,6 +165,60 @@ fn later_files_override_earlier_ones() {
     assert_eq!(chip.origin.file, "b.toml");
 }
 
+/// The H20 has no all-reduce table but the H100's NVLink: it borrows the H100's figures,
+/// graded as an estimate that names its donor; an AMD chip borrows nothing from NVIDIA's.
+#[test]
+fn a_twin_without_an_allreduce_table_borrows_its_twins() {
+    let cat = Catalog::builtin_shared();
+    let h100 = cat.chip("h100-sxm").unwrap().allreduce_figures(8).unwrap();
+    let h20 = cat.chip("h20").unwrap().allreduce_figures(8).unwrap();
+    assert_eq!(
+        (h20.small, h20.latency, h20.bandwidth),
+        (h100.small, h100.latency, h100.bandwidth)
+    );
+    assert_eq!(h100.grade, crate::sourced::Grade::Derived);
+    assert_eq!(h20.grade, crate::sourced::Grade::Estimate);
+    assert!(
+        h20.source.contains("as measured on `h100-sxm`"),
+        "{}",
+        h20.source
+    );
+    assert!(cat.chip("mi300x").unwrap().allreduce.is_empty());
+}
+
+#[test]
+fn allreduce_figures_attach_to_their_chip_and_are_checked() {
+    let good = format!(
+        "{GOOD}\n[[allreduce]]\nchip = \"toy\"\ngpus = 8\nsmall_us = 3.5\nlatency_us = 15\nbandwidth_gbs = 190\ngrade = \"derived\"\nsource = \"a table\"\n"
+    );
+    let cat = load(&good).unwrap();
+    let a = cat.chip("toy").unwrap().allreduce_figures(8).unwrap();
+    assert_eq!(a.gpus, 8);
+    assert!((a.latency.us() - 15.0).abs() < 1e-9 && (a.small.us() - 3.5).abs() < 1e-9);
+    // 19 MB on the line: 15 us then 190 GB/s; 1 KB at the small-message time; between 64 and 256
+    // KiB the curve climbs from one to the other, continuously.
+    assert!((a.time(19e6).us() - 115.0).abs() < 1e-9);
+    assert!((a.time(1e3).us() - 3.5).abs() < 1e-9);
+    let (lo, hi) = (a.time(65_536.0).us(), a.time(262_144.0).us());
+    assert!((lo - 3.5).abs() < 1e-9 && (hi - (15.0 + 262_144.0 / 190e3)).abs() < 1e-9);
+    let mid = a.time(131_072.0).us();
+    assert!(mid > lo && mid < hi, "{lo} {mid} {hi}");
+    assert!(cat.chip("toy").unwrap().allreduce_figures(4).is_none());
+    check_err(
+        &good
+            .replace("gpus = 8", "gpus = 1")
+            .replace("bandwidth_gbs = 190", "bandwidth_gbs = -2"),
+        &[
+            "`allreduce toy`: field `gpus` is 1; an all-reduce needs at least 2 chips",
+            "`allreduce toy`: field `bandwidth_gbs` is -2; it must be a positive number",
+        ],
+    );
+    check_err(
+        &good.replace("chip = \"toy\"\ngpus", "chip = \"tyo\"\ngpus"),
+        &["field `chip` `tyo` is not a chip in the catalogue; did you mean `toy`?"],
+    );
+}
+
 #[test]
 fn gemm_figures_attach_to_their_chip_and_are_checked() {
     let good = format!(

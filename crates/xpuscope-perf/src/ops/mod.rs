@@ -113,6 +113,9 @@ pub struct Costs {
     kv_shared: bool,
     /// Whether narrow experts slow the grouped GEMM ([`Engine::narrow_experts_slow`]).
     narrow_experts_slow: bool,
+    /// Whether tensor-parallel all-reduces take the chip's measured engine figures where it has
+    /// them ([`Engine::measured_allreduce`]).
+    measured_allreduce: bool,
     eff: Efficiency,
 }
 
@@ -138,11 +141,12 @@ impl Costs {
             ab: plan.act_bytes,
             kvb: plan.kv_bytes,
             link_eff: eff.collective,
-            lat_up: engine.allreduce_latency(eff),
+            lat_up: engine.allreduce_latency(eff, hw.nvidia),
             lat_out: eff.network_latency,
             imbalance: eff.moe_imbalance,
             kv_shared: engine.shares_kv_across_group(),
             narrow_experts_slow: engine.narrow_experts_slow(),
+            measured_allreduce: engine.measured_allreduce(),
             eff: *eff,
         }
     }
@@ -306,6 +310,21 @@ impl<M: Deref<Target = Model>> Sharded<M> {
     fn tp_all_reduce(&self, b: &mut Breakdown, c: &Costs, hw: &Hardware, bytes: f64, times: f64) {
         let n = self.layout.tp;
         if n <= 1 || times == 0.0 {
+            return;
+        }
+        // A current engine's own all-reduce, measured on this chip for this group size.
+        if let Some(m) = hw.measured_allreduce(n).filter(|_| c.measured_allreduce) {
+            // The fixed part is the small-message floor; the rest moves data.
+            let total = m.time(bytes);
+            let lat = Seconds::new(total.get().min(m.small.get()));
+            let bytes = Bytes::new(bytes);
+            b.transfer(
+                OpClass::TpComm,
+                comm::all_reduce_wire_bytes(n, bytes),
+                total - lat,
+                lat,
+                times,
+            );
             return;
         }
         let lat = if n <= hw.domain { c.lat_up } else { c.lat_out };

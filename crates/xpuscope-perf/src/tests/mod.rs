@@ -399,3 +399,68 @@ fn a_power_limit_slows_compute_not_memory() {
     let rated = hw.rated_peak(Precision::Bf16).get();
     assert!((rated / base.peak(Precision::Bf16).unwrap().get() - 1.0).abs() < 1e-12);
 }
+
+/// A current engine's TP all-reduce is the chip's measured one (`catalog/kernels/allreduce.toml`,
+/// TensorRT-LLM's custom all-reduce on 8 H100s), `AllReduceFigures::time` per layer, not the
+/// NCCL formula, which TensorRT-LLM 0.5 keeps; a chip without figures keeps the formula (an
+/// NVLink twin of a measured chip borrows its figures).
+#[test]
+fn a_current_engine_all_reduces_as_measured_on_the_chip() {
+    let eff = Efficiency::default();
+    let h100 = cat().chip("h100-sxm").unwrap();
+    let hw = crate::hardware::Hardware::from_chip(h100, &eff).unwrap();
+    let m = hw
+        .measured_allreduce(8)
+        .expect("the H100 has 8-GPU figures");
+    assert!(
+        hw.measured_allreduce(16).is_none(),
+        "16 H100s span two nodes"
+    );
+    // Decode of 64 sequences of Llama 3.1 70B at TP 8: 2 all-reduces of 64 x 8192 BF16 per layer.
+    let c = cfg(1024, 128, 64, 8, Precision::Fp8);
+    let model = cat().model("llama-3.1-70b").unwrap();
+    let modern = infer(h100, model, &c, &eff).unwrap();
+    let bytes = 64.0 * 8192.0 * 2.0;
+    let per_layer = 2.0 * m.time(bytes).get();
+    assert!(
+        bytes > xpuscope_model::chip::AllReduceFigures::LINE_FROM,
+        "on the fitted line"
+    );
+    let got = modern
+        .decode
+        .class(crate::breakdown::OpClass::TpComm)
+        .time
+        .get();
+    assert!(
+        (got / (80.0 * per_layer) - 1.0).abs() < 1e-9,
+        "{got} vs {}",
+        80.0 * per_layer
+    );
+    let old = infer(
+        h100,
+        model,
+        &InferConfig {
+            engine: crate::Engine::TrtLlm05,
+            ..c
+        },
+        &eff,
+    )
+    .unwrap();
+    let nccl = old
+        .decode
+        .class(crate::breakdown::OpClass::TpComm)
+        .time
+        .get();
+    assert!(
+        (nccl - got).abs() > 0.05 * got,
+        "NCCL {nccl} against measured {got}"
+    );
+    // The H20 borrows its NVLink twin's figures; the MI300X has none, and the formula prices it.
+    let h20 = crate::hardware::Hardware::from_chip(cat().chip("h20").unwrap(), &eff).unwrap();
+    assert_eq!(
+        h20.measured_allreduce(8).map(|a| a.bandwidth),
+        Some(m.bandwidth)
+    );
+    let mi300x = crate::hardware::Hardware::from_chip(cat().chip("mi300x").unwrap(), &eff).unwrap();
+    assert!(mi300x.measured_allreduce(8).is_none());
+}

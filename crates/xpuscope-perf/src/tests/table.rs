@@ -122,15 +122,15 @@ fn inference_rows() {
     check("h100-sxm llama-2-7b tp1 bf16 2048/256 b1", expect!["batch 1: ttft 40.446 ms (compute), tpot 6.373 ms (memory), 154 tok/s, 13.91 GiB of 72.00"]);
     check("h20 llama-3.1-70b tp1 fp8 2048/256 b1", expect!["batch 1: ttft 1537.228 ms (compute), tpot 24.344 ms (memory), 33 tok/s, 68.93 GiB of 86.40"]);
     check("h100-sxm llama-3.1-70b tp1 fp8 2048/256 b1", expect!["batch 1: ttft 245.831 ms (compute), tpot 28.366 ms (memory), 34 tok/s, 68.93 GiB of 72.00"]);
-    check("h100-sxm llama-3.1-70b tp8 fp8 2048/256 b32", expect!["batch 32: ttft 1704.321 ms (compute), tpot 10.041 ms (overhead), 1921 tok/s, 11.99 GiB of 72.00"]);
-    check("l40s llama-3.1-70b tp8 fp8 2048/128 b16", expect!["batch 16: ttft 7428.898 ms (communication), tpot 22.419 ms (memory), 199 tok/s, 10.51 GiB of 43.20"]);
+    check("h100-sxm llama-3.1-70b tp8 fp8 2048/256 b32", expect!["batch 32: ttft 1992.875 ms (communication), tpot 10.774 ms (memory), 1728 tok/s, 11.99 GiB of 72.00"]);
+    check("l40s llama-3.1-70b tp8 fp8 2048/128 b16", expect!["batch 16: ttft 7427.778 ms (communication), tpot 21.299 ms (memory), 202 tok/s, 10.51 GiB of 43.20"]);
     check("a100-sxm-80gb llama-3.1-8b tp1 fp8 512/64 b1", expect!["batch 1: ttft 31.174 ms (compute), tpot 6.563 ms (memory), 144 tok/s, 8.60 GiB of 72.00"]);
     check("h100-sxm llama-3.1-8b tp1 fp8 2048/2048 max", expect!["batch 124: ttft 3326.782 ms (compute), tpot 22.071 ms (memory), 5235 tok/s, 71.64 GiB of 72.00"]);
     check("h200-sxm deepseek-v3 tp1-dp8-ep8 fp8 4096/1024 max", expect!["batch 728: ttft 41845.417 ms (compute), tpot 51.132 ms (memory), 7918 tok/s, 126.77 GiB of 126.90"]);
-    check("h100-sxm mixtral-8x7b tp8-ep8 bf16 1024/64 b8", expect!["batch 8: ttft 68.387 ms (compute), tpot 6.274 ms (memory), 1104 tok/s, 13.01 GiB of 72.00"]);
+    check("h100-sxm mixtral-8x7b tp8-ep8 bf16 1024/64 b8", expect!["batch 8: ttft 75.823 ms (compute), tpot 5.714 ms (memory), 1175 tok/s, 13.01 GiB of 72.00"]);
     check("mi300x qwen3-30b-a3b tp1 bf16 1024/256 b64", expect!["batch 64: ttft 864.444 ms (compute), tpot 21.355 ms (memory), 2596 tok/s, 64.91 GiB of 172.80"]);
-    check("b200 gpt-oss-120b tp2 fp4 1024/1024 b128", expect!["batch 128: ttft 284.968 ms (compute), tpot 8.794 ms (memory), 14123 tok/s, 33.36 GiB of 162.00"]);
-    check("h100-sxm mistral-7b tp1-pp2 bf16 8192/512 b4", expect!["batch 4: ttft 734.385 ms (compute), tpot 7.106 ms (memory), 469 tok/s, 8.87 GiB of 72.00"]);
+    check("b200 gpt-oss-120b tp2 fp4 1024/1024 b128", expect!["batch 128: ttft 325.307 ms (compute), tpot 8.272 ms (memory), 14916 tok/s, 33.36 GiB of 162.00"]);
+    check("h100-sxm mistral-7b tp1-pp2 bf16 8192/512 b4", expect!["batch 4: ttft 734.378 ms (compute), tpot 7.099 ms (memory), 470 tok/s, 8.87 GiB of 72.00"]);
     check("h100-sxm llama-3.1-405b tp2 bf16 128/128 b1", expect!["error: `llama-3.1-405b` does not fit on `h100-sxm` with this layout: it needs 378.1 GiB per chip but 72.0 GiB is usable (306.1 GiB short); the smallest tensor-parallel degree that fits is --tp 16"]);
 }
 

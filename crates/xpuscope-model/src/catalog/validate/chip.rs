@@ -154,6 +154,7 @@ pub fn chip(ctx: &mut ValidationContext, raw: &RawChip, origin: Origin) -> Optio
         origin,
         gemm: Vec::new(),
         stream: None,
+        allreduce: Vec::new(),
     };
     check_chip_laws(ctx, raw, &chip);
     (ctx.issues.len() == before).then_some(chip)

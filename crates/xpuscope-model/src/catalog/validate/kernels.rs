@@ -5,10 +5,10 @@
 use toml::Spanned;
 
 use super::context::ValidationContext;
-use crate::catalog::raw::{RawGemm, RawStream};
-use crate::chip::{GemmFigures, Precision, StreamFigure};
+use crate::catalog::raw::{RawAllReduce, RawGemm, RawStream};
+use crate::chip::{AllReduceFigures, GemmFigures, Precision, StreamFigure};
 use crate::sourced::Grade;
-use crate::units::Seconds;
+use crate::units::{BytesPerSecond, Seconds};
 
 /// Validates one `[[gemm]]` entry; returns the chip id it is for and its figures.
 pub fn gemm(ctx: &mut ValidationContext, raw: &RawGemm) -> Option<(Spanned<String>, GemmFigures)> {
@@ -162,6 +162,74 @@ pub fn stream(
             grade: grade?,
             source: source?,
             note: raw.note.as_ref().map(|n| n.get_ref().clone()),
+        },
+    ))
+}
+
+/// Validates one `[[allreduce]]` entry; returns the chip id it is for and its figures.
+pub fn allreduce(
+    ctx: &mut ValidationContext,
+    raw: &RawAllReduce,
+) -> Option<(Spanned<String>, AllReduceFigures)> {
+    let before = ctx.issues.len();
+    let Some(chip) = raw.chip.clone() else {
+        ctx.missing("chip");
+        return None;
+    };
+    ctx.entry = Some(format!("allreduce {}", chip.get_ref()));
+    let gpus = match &raw.gpus {
+        None => {
+            ctx.missing("gpus");
+            None
+        }
+        Some(g) if *g.get_ref() >= 2 => Some(*g.get_ref()),
+        Some(g) => {
+            ctx.at(
+                g,
+                "gpus",
+                format!("is {}; an all-reduce needs at least 2 chips", g.get_ref()),
+            );
+            None
+        }
+    };
+    // A time in microseconds and a bandwidth in GB/s, each finite and positive (the latency
+    // may be zero).
+    let mut positive = |v: &Option<Spanned<f64>>, field: &str, zero_ok: bool| -> Option<f64> {
+        let Some(v) = v else {
+            ctx.missing(field);
+            return None;
+        };
+        let x = *v.get_ref();
+        if x.is_finite() && (x > 0.0 || (zero_ok && x == 0.0)) && x <= 1e6 {
+            Some(x)
+        } else {
+            ctx.at(v, field, format!("is {x}; it must be a positive number"));
+            None
+        }
+    };
+    let small = positive(&raw.small_us, "small_us", false);
+    let latency = positive(&raw.latency_us, "latency_us", true);
+    let bandwidth = positive(&raw.bandwidth_gbs, "bandwidth_gbs", false);
+    let grade = grade(ctx, &raw.grade);
+    let source = source(ctx, &raw.source, "say where the table is");
+    let error = |v: &Option<Spanned<f64>>| v.as_ref().map(|v| *v.get_ref());
+    let fit = match (&raw.sizes, error(&raw.median_error), error(&raw.max_error)) {
+        (Some(n), Some(m), Some(x)) if m >= 0.0 && x >= 0.0 => Some((*n.get_ref(), m, x)),
+        _ => None,
+    };
+    if ctx.issues.len() != before {
+        return None;
+    }
+    Some((
+        chip,
+        AllReduceFigures {
+            gpus: gpus?,
+            small: Seconds::from_us(small?),
+            latency: Seconds::from_us(latency?),
+            bandwidth: BytesPerSecond::new(bandwidth? * 1e9),
+            grade: grade?,
+            source: source?,
+            fit,
         },
     ))
 }

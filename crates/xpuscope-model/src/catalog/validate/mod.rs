@@ -17,5 +17,5 @@ mod model;
 
 pub use chip::chip;
 pub use context::{line_of, ValidationContext};
-pub use kernels::{gemm, stream};
+pub use kernels::{allreduce, gemm, stream};
 pub use model::model;
