@@ -312,27 +312,29 @@ impl<M: Deref<Target = Model>> Sharded<M> {
         if n <= 1 || times == 0.0 {
             return;
         }
-        // A current engine's own all-reduce, measured on this chip for this group size.
-        if let Some(m) = hw.measured_allreduce(n).filter(|_| c.measured_allreduce) {
-            // The fixed part is the small-message floor; the rest moves data.
-            let total = m.time(bytes);
-            let lat = Seconds::new(total.get().min(m.small.get()));
-            let bytes = Bytes::new(bytes);
-            b.transfer(
-                OpClass::TpComm,
-                comm::all_reduce_wire_bytes(n, bytes),
-                total - lat,
-                lat,
-                times,
-            );
-            return;
-        }
-        let lat = if n <= hw.domain { c.lat_up } else { c.lat_out };
-        let bytes = Bytes::new(bytes);
-        let total = comm::all_reduce(hw, &c.eff, n, n, bytes, c.lat_up, Algorithm::Best);
+        let (total, lat) = match hw.measured_allreduce(n).filter(|_| c.measured_allreduce) {
+            // A current engine's own all-reduce, measured on this chip for this group size: the
+            // fixed part is the small-message floor, the rest moves data.
+            Some(m) => {
+                let total = m.time(bytes);
+                (total, Seconds::new(total.get().min(m.small.get())))
+            }
+            None => (
+                comm::all_reduce(
+                    hw,
+                    &c.eff,
+                    n,
+                    n,
+                    Bytes::new(bytes),
+                    c.lat_up,
+                    Algorithm::Best,
+                ),
+                if n <= hw.domain { c.lat_up } else { c.lat_out },
+            ),
+        };
         b.transfer(
             OpClass::TpComm,
-            comm::all_reduce_wire_bytes(n, bytes),
+            comm::all_reduce_wire_bytes(n, Bytes::new(bytes)),
             total - lat,
             lat,
             times,
