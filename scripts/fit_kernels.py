@@ -21,7 +21,7 @@ are not copied into the repository: run this script to regenerate the figures.
 
 It also reduces TensorRT-LLM's all-reduce tables (`comm/trtllm/*/custom_allreduce_perf.parquet`,
 BF16, 2-16 GPUs of one NVLink node) to the three figures the cost model prices an engine's
-all-reduce with on that chip and GPU count (`AllReduceFigures::time` in
+all-reduce with on that chip and GPU count (`AllReduceCurve::time` in
 crates/xpuscope-model/src/chip.rs):
 
 - small_us: the median time of messages of 64 KiB or less (the one-shot kernels' floor);

@@ -302,18 +302,14 @@ pub struct Chip {
 }
 
 /// What an inference engine's all-reduce of BF16 hidden states over `gpus` chips of one node
-/// takes, reduced from a measured table of message sizes ([`AllReduceFigures::time`]).
+/// takes, reduced from a measured table of message sizes: its [`AllReduceCurve`], and where
+/// that came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AllReduceFigures {
     /// Chips in the group.
     pub gpus: u32,
-    /// The time of small messages (up to [`AllReduceFigures::SMALL_MESSAGE`]): the one-shot
-    /// kernels' floor.
-    pub small: crate::units::Seconds,
-    /// The fixed term of the line fitted over messages of 256 KiB to 256 MiB.
-    pub latency: crate::units::Seconds,
-    /// That line's algorithm bandwidth (message bytes per second).
-    pub bandwidth: BytesPerSecond,
+    /// The time against message size.
+    pub curve: AllReduceCurve,
     /// How far the figures can be trusted (`derived` for a fit to a measured table).
     pub grade: crate::sourced::Grade,
     /// Where the table is.
@@ -322,7 +318,20 @@ pub struct AllReduceFigures {
     pub fit: Option<(u64, f64, f64)>,
 }
 
-impl AllReduceFigures {
+/// An all-reduce's time against message size ([`AllReduceCurve::time`]): the three figures the
+/// cost model keeps per chip and group size (plain values, so the cost model copies them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AllReduceCurve {
+    /// The time of small messages (up to [`AllReduceCurve::SMALL_MESSAGE`]): the one-shot
+    /// kernels' floor.
+    pub small: crate::units::Seconds,
+    /// The fixed term of the line fitted over messages of 256 KiB to 256 MiB.
+    pub latency: crate::units::Seconds,
+    /// That line's algorithm bandwidth (message bytes per second).
+    pub bandwidth: BytesPerSecond,
+}
+
+impl AllReduceCurve {
     /// Messages up to this many bytes take the small-message time.
     pub const SMALL_MESSAGE: f64 = 65_536.0;
     /// Messages from this many bytes follow the fitted line.

@@ -7,7 +7,7 @@
 
 use crate::efficiency::Efficiency;
 use crate::PerfError;
-use xpuscope_model::chip::{AllReduceFigures, Chip, Precision};
+use xpuscope_model::chip::{AllReduceCurve, Chip, Precision};
 use xpuscope_model::units::{Bytes, BytesPerSecond, FlopsPerSecond};
 
 /// What the cost model needs to know about a chip.
@@ -62,7 +62,7 @@ pub struct Hardware {
     pub clock: f64,
     /// An inference engine's measured all-reduce over 2, 4, 8 and 16 chips of one node
     /// (`catalog/kernels/allreduce.toml`), where the catalogue has it.
-    pub allreduce_measured: [Option<AllReduceFigures>; 4],
+    pub allreduce_measured: [Option<AllReduceCurve>; 4],
 }
 
 /// The group sizes measured all-reduce figures are kept for, in `Hardware::allreduce_measured`.
@@ -185,7 +185,8 @@ impl Hardware {
                 .zip(chip.tdp.as_ref())
                 .map(|(l, t)| (l.value.get(), t.value.get())),
             clock,
-            allreduce_measured: ALLREDUCE_GROUPS.map(|n| chip.allreduce_figures(n).cloned()),
+            allreduce_measured: ALLREDUCE_GROUPS
+                .map(|n| chip.allreduce_figures(n).map(|a| a.curve)),
             gemm_measured: Precision::ALL.map(|p| {
                 // FP16 and BF16 run on the same tensor units at the same rate: a table of either
                 // serves both.
@@ -220,12 +221,12 @@ impl Hardware {
 
     /// The chip's measured all-reduce over `n` chips of one scale-up domain, if any.
     #[inline]
-    pub fn measured_allreduce(&self, n: u32) -> Option<&AllReduceFigures> {
+    pub fn measured_allreduce(&self, n: u32) -> Option<AllReduceCurve> {
         if n > self.domain {
             return None;
         }
         let i = ALLREDUCE_GROUPS.iter().position(|&g| g == n)?;
-        self.allreduce_measured[i].as_ref()
+        self.allreduce_measured[i]
     }
 
     /// The chip's measured GEMM figures in a compute precision, if any.

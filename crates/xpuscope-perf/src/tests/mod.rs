@@ -401,7 +401,7 @@ fn a_power_limit_slows_compute_not_memory() {
 }
 
 /// A current engine's TP all-reduce is the chip's measured one (`catalog/kernels/allreduce.toml`,
-/// TensorRT-LLM's custom all-reduce on 8 H100s), `AllReduceFigures::time` per layer, not the
+/// TensorRT-LLM's custom all-reduce on 8 H100s), `AllReduceCurve::time` per layer, not the
 /// NCCL formula, which TensorRT-LLM 0.5 keeps; a chip without figures keeps the formula (an
 /// NVLink twin of a measured chip borrows its figures).
 #[test]
@@ -423,7 +423,7 @@ fn a_current_engine_all_reduces_as_measured_on_the_chip() {
     let bytes = 64.0 * 8192.0 * 2.0;
     let per_layer = 2.0 * m.time(bytes).get();
     assert!(
-        bytes > xpuscope_model::chip::AllReduceFigures::LINE_FROM,
+        bytes > xpuscope_model::chip::AllReduceCurve::LINE_FROM,
         "on the fitted line"
     );
     let got = modern

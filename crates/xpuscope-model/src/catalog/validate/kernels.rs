@@ -6,7 +6,7 @@ use toml::Spanned;
 
 use super::context::ValidationContext;
 use crate::catalog::raw::{RawAllReduce, RawGemm, RawStream};
-use crate::chip::{AllReduceFigures, GemmFigures, Precision, StreamFigure};
+use crate::chip::{AllReduceCurve, AllReduceFigures, GemmFigures, Precision, StreamFigure};
 use crate::sourced::Grade;
 use crate::units::{BytesPerSecond, Seconds};
 
@@ -224,9 +224,11 @@ pub fn allreduce(
         chip,
         AllReduceFigures {
             gpus: gpus?,
-            small: Seconds::from_us(small?),
-            latency: Seconds::from_us(latency?),
-            bandwidth: BytesPerSecond::new(bandwidth? * 1e9),
+            curve: AllReduceCurve {
+                small: Seconds::from_us(small?),
+                latency: Seconds::from_us(latency?),
+                bandwidth: BytesPerSecond::new(bandwidth? * 1e9),
+            },
             grade: grade?,
             source: source?,
             fit,
